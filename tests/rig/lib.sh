@@ -1,0 +1,44 @@
+# Shared helpers of the test rig (sourced, not run).
+# Images are cached by a hash of their recipe: an image is rebuilt only when the label
+# golive.recipe on the existing image differs from the hash of what would build it now.
+rig_top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+rig_state="$rig_top/.rig"
+rig_net=golive-net
+rig_subnet=10.213.7.0/24
+mkdir -p "$rig_state"
+
+log() { echo "rig: $*" >&2; }
+die() { echo "rig: ERROR: $*" >&2; exit 1; }
+
+# The Debian mirror this machine itself uses (never a hard-coded host).
+debian_mirror() {
+  local uri
+  uri=$(grep -hE '^URIs:' /etc/apt/sources.list.d/*.sources 2>/dev/null | awk '{print $2}' | grep -E '/debian/?$' | head -n1 || true)
+  [ -n "$uri" ] || uri=$(grep -hE '^deb ' /etc/apt/sources.list 2>/dev/null | awk '{print $2}' | grep -E '/debian/?$' | head -n1 || true)
+  [ -n "$uri" ] || die "no Debian mirror found in /etc/apt/sources*"
+  echo "$uri"
+}
+
+# Hash of files/dirs and extra strings: the recipe of an image.
+recipe_hash() {
+  local inputs=() extra=()
+  for a in "$@"; do if [ -e "$a" ]; then inputs+=("$a"); else extra+=("$a"); fi; done
+  { [ ${#inputs[@]} -eq 0 ] || find "${inputs[@]}" -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum | awk '{print $1}'
+    printf '%s\n' "${extra[@]}"; } | sha256sum | cut -c1-16
+}
+
+image_recipe() { docker image inspect -f '{{ index .Config.Labels "golive.recipe" }}' "$1" 2>/dev/null || true; }
+
+# build_image NAME:TAG CONTEXT_DIR HASH [docker build args...]
+build_image() {
+  local ref=$1 ctx=$2 hash=$3; shift 3
+  if [ "$(image_recipe "$ref")" = "$hash" ]; then log "$ref cached ($hash)"; return 0; fi
+  log "building $ref ($hash)"
+  DOCKER_BUILDKIT=0 docker build -q --label "golive.recipe=$hash" -t "$ref" "$@" "$ctx" >/dev/null \
+    || die "docker build of $ref failed"
+}
+
+ensure_network() {
+  docker network inspect "$rig_net" >/dev/null 2>&1 || \
+    docker network create --subnet "$rig_subnet" "$rig_net" >/dev/null
+}
