@@ -34,7 +34,9 @@ build_image() {
   local ref=$1 ctx=$2 hash=$3; shift 3
   if [ "$(image_recipe "$ref")" = "$hash" ]; then log "$ref cached ($hash)"; return 0; fi
   log "building $ref ($hash)"
-  DOCKER_BUILDKIT=0 docker build -q --label "golive.recipe=$hash" -t "$ref" "$@" "$ctx" >/dev/null \
+  # The legacy builder needs no buildx plugin and no registry; its deprecation notice is noise.
+  DOCKER_BUILDKIT=0 docker build -q --label "golive.recipe=$hash" -t "$ref" "$@" "$ctx" \
+    2> >(grep -v -e DEPRECATED -e BuildKit -e 'environment-variable' -e '^[[:space:]]*$' >&2) >/dev/null \
     || die "docker build of $ref failed"
 }
 

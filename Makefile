@@ -1,0 +1,97 @@
+# golive.stack: the two commands are `make demo` and `make test`; the rest are their pieces.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+VENV := .venv
+BIN := $(CURDIR)/$(VENV)/bin
+export PATH := $(BIN):$(PATH)
+export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
+RIG := tests/rig
+PLAY := $(BIN)/ansible-playbook
+SANDBOX := golive-sandbox
+SANDBOX_IP := 10.213.7.10
+SECRETS := .rig/sandbox-secrets.yml
+VAULT_PASS := .rig/vault-pass
+DEMO_ARGS := -i inventories/sandbox -e @$(SECRETS) --vault-password-file $(VAULT_PASS)
+
+include mk/*.mk
+
+.PHONY: help venv lock collection-link engine images registry rig sandbox secrets \
+        demo demo-verify demo-clean lint lint-yaml lint-ansible test molecule \
+        test-preflight test-collection
+
+help:
+	@echo "make demo        go-live of the demo app on a local sandbox host, then the report"
+	@echo "make test        every check: lint, sanity, unit, preflight, collection, molecule"
+	@echo "make demo-verify run verify.yml against the sandbox"
+	@echo "make demo-clean  remove everything make demo created"
+
+# --- toolchain -------------------------------------------------------------------------
+$(VENV)/.stamp: requirements.txt
+	python3 -m venv $(VENV)
+	$(BIN)/pip install -q --disable-pip-version-check -r requirements.txt
+	touch $@
+
+venv: $(VENV)/.stamp collection-link
+
+lock: ## regenerate the full lock from requirements.in
+	python3 -m venv /tmp/golive-lock && /tmp/golive-lock/bin/pip install -q -r requirements.in
+	{ echo '# Full lock of the controller toolchain, generated from requirements.in by `make lock`.'; \
+	  /tmp/golive-lock/bin/pip freeze --exclude-editable; } > requirements.txt
+
+collection-link: ## make the checkout importable as golive.stack
+	@mkdir -p .rig/collections/ansible_collections/golive
+	@ln -sfn $(CURDIR) .rig/collections/ansible_collections/golive/stack
+
+# --- test rig --------------------------------------------------------------------------
+engine: venv
+	$(RIG)/engine.sh
+
+images: engine
+	$(RIG)/images.sh 12 13
+
+registry: images
+	$(RIG)/registry.sh up
+
+rig: registry demo-images
+	$(RIG)/registry.sh push golive-demo/app:v1 golive-demo/app:v2 golive-demo/postgres:17 golive-demo/redis:8
+
+secrets: venv
+	$(RIG)/secrets.sh $(SECRETS) $(VAULT_PASS)
+
+sandbox: rig secrets
+	$(RIG)/host.sh up $(SANDBOX) $(SANDBOX_IP) 12
+
+# --- the main job ----------------------------------------------------------------------
+demo: sandbox
+	$(PLAY) $(DEMO_ARGS) playbooks/golive.yml
+	@echo
+	@echo "Demo app:   https://demo.golive.test/  (resolve it to $(SANDBOX_IP):"
+	@echo "            curl -k --resolve demo.golive.test:443:$(SANDBOX_IP) https://demo.golive.test/)"
+	@echo "Host:       $(SANDBOX) at $(SANDBOX_IP)"
+	@echo "SSH:        ssh -i .rig/ssh/id_ed25519 -o UserKnownHostsFile=.rig/known_hosts deploy@$(SANDBOX_IP)"
+	@echo "Report:     reports/sandbox-golive.md"
+
+demo-verify: venv
+	$(PLAY) $(DEMO_ARGS) playbooks/verify.yml
+
+demo-clean:
+	-$(RIG)/host.sh down $(SANDBOX)
+	rm -f $(SECRETS) $(VAULT_PASS) reports/sandbox-golive.*
+
+# --- checks ----------------------------------------------------------------------------
+lint-yaml: venv
+	$(BIN)/yamllint --strict .
+
+lint-ansible: venv
+	$(BIN)/ansible-lint --offline --profile production
+
+lint: lint-python lint-yaml lint-ansible
+
+test:
+	$(MAKE) venv
+	$(MAKE) --output-sync=target -j2 static rig
+	$(MAKE) test-preflight test-collection molecule
+	@echo "make test: all checks passed"
+
+static: lint unit sanity
