@@ -95,3 +95,12 @@ test:
 	@echo "make test: all checks passed"
 
 static: lint unit sanity
+
+test-preflight: venv
+	$(BIN)/pytest -q -n 2 tests/integration/test_preflight.py
+
+test-collection: venv
+	tests/collection/build_install.sh
+
+molecule: rig secrets
+	cd $(CURDIR) && $(BIN)/molecule test -s default
