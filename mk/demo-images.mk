@@ -1,0 +1,6 @@
+# Demo app images (golive-demo/app:v1 and :v2, postgres:17, redis:8), built from
+# Debian 13 packages by tests/rig/app-images.sh; cached by recipe hash.
+# Assumes the engine is up and golive-rig/debian:13 exists.
+.PHONY: demo-images
+demo-images:
+	tests/rig/app-images.sh
