@@ -52,7 +52,9 @@ def test_nginx_config_is_valid_and_running(root):
 
 
 def test_stack_services_all_healthy(root):
-    services = [json.loads(line) for line in root.check_output(f"docker compose -p {APP} ps --format json").splitlines()]
+    services = [
+        json.loads(line) for line in root.check_output(f"docker compose -p {APP} ps --format json").splitlines()
+    ]
     by_name = {s["Service"]: s for s in services}
     assert set(by_name) == {"web", "worker", "beat", "postgres", "redis"}
     for name, svc in by_name.items():

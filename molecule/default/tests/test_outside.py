@@ -6,7 +6,6 @@ import ssl
 import subprocess
 
 import pytest
-
 from conftest import DOMAIN, HOST_IP
 
 
@@ -52,9 +51,24 @@ def test_internal_ports_closed_from_outside(port):
 
 def test_ssh_refuses_passwords():
     proc = subprocess.run(
-        ["ssh", "-o", "BatchMode=yes", "-o", "PubkeyAuthentication=no", "-o", "StrictHostKeyChecking=no",
-         "-o", "UserKnownHostsFile=/dev/null", "-o", "ConnectTimeout=5", f"deploy@{HOST_IP}", "true"],
-        capture_output=True, text=True, check=False,
+        [
+            "ssh",
+            "-o",
+            "BatchMode=yes",
+            "-o",
+            "PubkeyAuthentication=no",
+            "-o",
+            "StrictHostKeyChecking=no",
+            "-o",
+            "UserKnownHostsFile=/dev/null",
+            "-o",
+            "ConnectTimeout=5",
+            f"deploy@{HOST_IP}",
+            "true",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert proc.returncode == 255
     assert "Permission denied (publickey)" in proc.stderr
