@@ -6,13 +6,15 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 bin="$top/.venv/bin"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
+# An empty config: nothing of the checkout (its ansible.cfg, its collection link) applies.
+: >"$work/ansible.cfg"
+export ANSIBLE_COLLECTIONS_PATH="$work/collections" ANSIBLE_CONFIG="$work/ansible.cfg" ANSIBLE_NOCOLOR=1
 cd "$top"
 "$bin/ansible-galaxy" collection build --force --output-path "$work/dist" . >/dev/null
 artifact=$(ls "$work"/dist/golive-stack-*.tar.gz)
 echo "built $(basename "$artifact") ($(du -k "$artifact" | cut -f1) KiB)"
 # --no-deps: Galaxy is unreachable here; the dependencies come with the ansible package.
-"$bin/ansible-galaxy" collection install --no-deps -p "$work/collections" "$artifact" >/dev/null
-export ANSIBLE_COLLECTIONS_PATH="$work/collections" ANSIBLE_CONFIG=/dev/null
+"$bin/ansible-galaxy" collection install --force --no-deps -p "$work/collections" "$artifact" >/dev/null
 cd "$work"
 for module in django_migrate django_check http_probe; do
   "$bin/ansible-doc" -t module "golive.stack.$module" | grep -q "^> MODULE golive.stack.$module" \
