@@ -40,14 +40,29 @@ VALID = {
 
 def run(tmp_path: Path, extra: dict, playbook: Path = PLAYBOOK) -> subprocess.CompletedProcess:
     inventory = tmp_path / "hosts.yml"
-    inventory.write_text(json.dumps({"all": {"children": {"golive": {"hosts": {"target": {"ansible_host": NOWHERE}}}}}}))
+    inventory.write_text(
+        json.dumps({"all": {"children": {"golive": {"hosts": {"target": {"ansible_host": NOWHERE}}}}}})
+    )
     variables = tmp_path / "vars.json"
     variables.write_text(json.dumps(extra))
     env = dict(os.environ, ANSIBLE_CONFIG=str(TOP / "ansible.cfg"), ANSIBLE_NOCOLOR="1")
     return subprocess.run(
-        [str(TOP / ".venv/bin/ansible-playbook"), "-i", str(inventory), "-e", f"@{variables}",
-         "-e", "ansible_ssh_common_args='-o ConnectTimeout=3'", str(playbook)],
-        cwd=TOP, env=env, capture_output=True, text=True, check=False, timeout=300,
+        [
+            str(TOP / ".venv/bin/ansible-playbook"),
+            "-i",
+            str(inventory),
+            "-e",
+            f"@{variables}",
+            "-e",
+            "ansible_ssh_common_args='-o ConnectTimeout=3'",
+            str(playbook),
+        ],
+        cwd=TOP,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
     )
 
 
@@ -69,10 +84,22 @@ def with_vars(**changes) -> dict:
 
 BAD = {
     "debug_on": (with_env(DJANGO_DEBUG="True"), "DJANGO_DEBUG is on"),
-    "placeholder_secret": (with_env(DJANGO_SECRET_KEY="changeme"), "placeholder values left in golive_app_env: DJANGO_SECRET_KEY"),
-    "short_secret": (with_env(DJANGO_SECRET_KEY="Zq8-short-but-random-Lm3"), "DJANGO_SECRET_KEY must be set to a random value"),
-    "foreign_allowed_host": (with_env(DJANGO_ALLOWED_HOSTS="demo.golive.test,*"), "it must contain demo.golive.test and only"),
-    "http_origin": (with_env(CSRF_TRUSTED_ORIGINS="http://demo.golive.test"), "it must contain https://demo.golive.test"),
+    "placeholder_secret": (
+        with_env(DJANGO_SECRET_KEY="changeme"),
+        "placeholder values left in golive_app_env: DJANGO_SECRET_KEY",
+    ),
+    "short_secret": (
+        with_env(DJANGO_SECRET_KEY="Zq8-short-but-random-Lm3"),
+        "DJANGO_SECRET_KEY must be set to a random value",
+    ),
+    "foreign_allowed_host": (
+        with_env(DJANGO_ALLOWED_HOSTS="demo.golive.test,*"),
+        "it must contain demo.golive.test and only",
+    ),
+    "http_origin": (
+        with_env(CSRF_TRUSTED_ORIGINS="http://demo.golive.test"),
+        "it must contain https://demo.golive.test",
+    ),
     "missing_database": (with_env(DATABASE_URL=None), "DATABASE_URL and REDIS_URL are required"),
     "floating_tag": (
         with_vars(golive_images={**VALID["golive_images"], "web": "registry.golive.test:5000/golive-demo/app:latest"}),
@@ -84,7 +111,10 @@ BAD = {
     ),
     "root_login": (with_vars(ansible_user="root"), "refusing a lockout: Ansible connects as 'root'"),
     "user_not_allowed": (with_vars(sshd_allow_users=["ops"]), "refusing a lockout: Ansible connects as 'deploy'"),
-    "ssh_port_not_open": (with_vars(sshd_port=2222), "refusing a lockout: sshd listens on 2222 but ufw allows SSH on 22"),
+    "ssh_port_not_open": (
+        with_vars(sshd_port=2222),
+        "refusing a lockout: sshd listens on 2222 but ufw allows SSH on 22",
+    ),
 }
 
 

@@ -6,7 +6,6 @@
 # args, base image recipe): a second run rebuilds nothing. Needs the engine up and
 # golive-rig/debian:13 built (tests/rig/engine.sh, tests/rig/images.sh 13).
 set -euo pipefail
-# shellcheck source=tests/rig/lib.sh
 . "$(dirname "$0")/lib.sh"
 
 fixtures="$rig_top/tests/fixtures"

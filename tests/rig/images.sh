@@ -10,7 +10,8 @@ declare -A codename=([12]=bookworm [13]=trixie)
 base_image() {
   local ver=$1 suite=${codename[$1]} mirror hash ref root
   mirror=$(debian_mirror)
-  hash=$(recipe_hash "$rig_top/tests/rig/images.sh" "debootstrap minbase $suite $mirror python3,ca-certificates")
+  # The recipe is the debootstrap call itself; edits elsewhere in this script do not rebuild.
+  hash=$(recipe_hash "debootstrap --variant=minbase --include=python3,ca-certificates $suite $mirror")
   ref="golive-rig/debian:$ver"
   if [ "$(image_recipe "$ref")" = "$hash" ]; then log "$ref cached ($hash)"; return 0; fi
   log "debootstrap $suite from $mirror (about 40 s)"

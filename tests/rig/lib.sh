@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared helpers of the test rig (sourced, not run).
 # Images are cached by a hash of their recipe: an image is rebuilt only when the label
 # golive.recipe on the existing image differs from the hash of what would build it now.
