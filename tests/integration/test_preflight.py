@@ -109,6 +109,10 @@ BAD = {
         with_vars(golive_images={**VALID["golive_images"], "redis": "registry.golive.test:5000/golive-demo/redis"}),
         "unpinned image references: registry.golive.test:5000/golive-demo/redis",
     ),
+    "bad_site_name": (
+        with_vars(golive_domain_aliases=["www.demo.golive.test;return 200"]),
+        "golive_domain and golive_domain_aliases must be distinct lower-case host names",
+    ),
     "root_login": (with_vars(ansible_user="root"), "refusing a lockout: Ansible connects as 'root'"),
     "user_not_allowed": (with_vars(sshd_allow_users=["ops"]), "refusing a lockout: Ansible connects as 'deploy'"),
     "ssh_port_not_open": (
