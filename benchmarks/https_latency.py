@@ -1,7 +1,6 @@
-#!/usr/bin/env python3
 """Latency of the demo app through nginx over HTTPS, measured from outside the host.
 
-Usage: benchmarks/https_latency.py [--host 10.213.7.10] [--domain demo.golive.test]
+Usage: .venv/bin/python benchmarks/https_latency.py [--host 10.213.7.10] [--domain demo.golive.test]
        [--path /healthz] [--requests 200]
 Writes benchmarks/results/https_latency-<time>.json and prints a table. Nothing is
 asserted: the numbers are for comparing releases and settings, not a pass/fail gate.
@@ -14,7 +13,7 @@ import socket
 import ssl
 import statistics
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -44,13 +43,13 @@ def main() -> None:
     ctx.check_hostname = False
     ctx.verify_mode = ssl.CERT_NONE  # the sandbox certificate is self-signed
     timings, statuses = [], {}
-    for _ in range(args.requests):
+    for _attempt in range(args.requests):
         status, ms = one_request(args.host, args.domain, args.path, ctx)
         statuses[status] = statuses.get(status, 0) + 1
         timings.append(ms)
     timings.sort()
     result = {
-        "time": datetime.now(timezone.utc).isoformat(),
+        "time": datetime.now(UTC).isoformat(),
         "target": f"https://{args.domain}{args.path} via {args.host}",
         "requests": args.requests,
         "statuses": statuses,
@@ -62,11 +61,12 @@ def main() -> None:
         },
     }
     RESULTS.mkdir(exist_ok=True)
-    out = RESULTS / f"https_latency-{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}.json"
+    out = RESULTS / f"https_latency-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.json"
     out.write_text(json.dumps(result, indent=2) + "\n")
     print(f"{'target':<50} {'n':>5} {'min':>8} {'p50':>8} {'p95':>8} {'max':>8}  statuses")
     ms = result["ms"]
-    print(f"{result['target']:<50} {args.requests:>5} {ms['min']:>8} {ms['p50']:>8} {ms['p95']:>8} {ms['max']:>8}  {statuses}")
+    cells = " ".join(f"{ms[k]:>8}" for k in ("min", "p50", "p95", "max"))
+    print(f"{result['target']:<50} {args.requests:>5} {cells}  {statuses}")
     print(f"written to {out.relative_to(Path.cwd()) if out.is_relative_to(Path.cwd()) else out}")
 
 
