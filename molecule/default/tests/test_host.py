@@ -82,7 +82,7 @@ def test_release_directory_and_secrets(root):
 def test_migrations_applied_by_the_release(root):
     release = root.file(f"/opt/golive/{APP}/current").linked_to
     record = json.loads(root.file(f"{release}/release.json").content_string)
-    assert any(step[0] == "notes" for step in record["migrations_applied"])
+    assert any(step["app_label"] == "notes" for step in record["migrations_applied"])
 
 
 def test_backup_timer_and_a_dump_that_lists(root):
