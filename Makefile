@@ -66,6 +66,8 @@ sandbox: rig secrets
 demo: sandbox
 	$(PLAY) $(DEMO_ARGS) playbooks/golive.yml
 	@echo
+	@cat reports/sandbox-golive.md
+	@echo
 	@echo "Demo app:   https://demo.golive.test/  (resolve it to $(SANDBOX_IP):"
 	@echo "            curl -k --resolve demo.golive.test:443:$(SANDBOX_IP) https://demo.golive.test/)"
 	@echo "Host:       $(SANDBOX) at $(SANDBOX_IP)"
@@ -75,9 +77,12 @@ demo: sandbox
 demo-verify: venv
 	$(PLAY) $(DEMO_ARGS) playbooks/verify.yml
 
+# Removes what make demo started and wrote; the cached images and the venv stay (they are
+# shared with make test and rebuilt only when their recipe changes).
 demo-clean:
-	-$(RIG)/host.sh down $(SANDBOX)
-	rm -f $(SECRETS) $(VAULT_PASS) reports/sandbox-golive.*
+	$(RIG)/host.sh down $(SANDBOX)
+	$(RIG)/registry.sh down
+	rm -f $(SECRETS) $(VAULT_PASS) .rig/known_hosts reports/sandbox-golive.*
 
 # --- checks ----------------------------------------------------------------------------
 lint-yaml: venv
