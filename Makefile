@@ -18,7 +18,7 @@ include mk/*.mk
 
 .PHONY: help venv lock collection-link engine images registry rig sandbox secrets \
         demo demo-verify demo-clean lint lint-yaml lint-ansible test static molecule \
-        test-preflight test-collection
+        test-preflight test-collection test-hardening test-nginx
 
 help:
 	@echo "make demo        go-live of the demo app on a local sandbox host, then the report"
@@ -96,7 +96,7 @@ lint: lint-python lint-yaml lint-ansible
 test:
 	$(MAKE) venv
 	$(MAKE) --output-sync=target -j2 static rig
-	$(MAKE) molecule
+	$(MAKE) molecule test-hardening test-nginx
 	@echo "make test: all checks passed"
 
 # Everything that needs no Docker engine; runs beside the rig's image builds.
@@ -108,5 +108,16 @@ test-preflight: venv
 test-collection: venv
 	tests/collection/build_install.sh
 
+# The hardening and nginx roles on fresh Debian 12 and 13 hosts (converge, idempotence,
+# check mode, probes from outside, a real fail2ban ban from another host).
+test-hardening: images
+	tests/integration/hardening/run.sh 12 13
+
+test-nginx: images
+	tests/integration/nginx/run.sh 12 13
+
 molecule: rig secrets
 	cd $(CURDIR) && $(BIN)/molecule test -s default
+
+docs: venv ## docs/roles.md from the roles' argument specs
+	$(BIN)/python tests/unit/roles/role_specs.py

@@ -119,6 +119,11 @@ BAD = {
         with_vars(sshd_port=2222),
         "refusing a lockout: sshd listens on 2222 but ufw allows SSH on 22",
     ),
+    "ssh_port_unwatched": (
+        with_vars(sshd_port=2222, ufw_ssh_port=2222),
+        "sshd listens on 2222 but fail2ban's sshd jail watches 22",
+    ),
+    "no_ssh_user": (with_vars(ansible_user=""), "set ansible_user to the sudo user Ansible connects as"),
 }
 
 
