@@ -52,7 +52,8 @@ def render() -> str:
                 if opt.get("required"):
                     default = "required"
                 elif "default" in opt:
-                    default = f"`{yaml.safe_dump(opt['default'], default_flow_style=True).strip().removesuffix('...').strip()}`"
+                    dumped = yaml.safe_dump(opt["default"], default_flow_style=True)
+                    default = f"`{dumped.strip().removesuffix('...').strip()}`"
                 else:
                     default = ""
                 kind = opt.get("type", "str") + (f" of {opt['elements']}" if opt.get("elements") else "")

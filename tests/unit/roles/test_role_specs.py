@@ -23,7 +23,8 @@ def test_defaults_match_the_specs(role):
 def test_role_variables_are_prefixed(role):
     for entry, spec in role_specs.specs(role).items():
         for name in spec.get("options") or {}:
-            assert name.startswith((f"{role}_", "golive_")), f"{role} ({entry}): {name} is neither {role}_* nor golive_*"
+            prefixed = name.startswith((f"{role}_", "golive_"))
+            assert prefixed, f"{role} ({entry}): {name} is neither {role}_* nor golive_*"
 
 
 def test_roles_page_is_generated_from_the_specs():
