@@ -94,3 +94,18 @@ def test_backup_timer_and_a_dump_that_lists(root):
     assert root.run(f"cd /var/backups/golive/{APP} && sha256sum -c {dump['file'].rsplit('/', 1)[1]}.sha256").rc == 0
     # the pre-migration dump of the first release exists too
     assert root.run(f"ls /var/backups/golive/{APP}/ | grep -q -- '-pre-migrate-'").rc == 0
+
+
+def test_a_failed_dump_fails_loudly_and_leaves_nothing_that_looks_like_a_backup(root):
+    # Same settings but a database that does not exist: pg_dump fails inside the container.
+    root.check_output(
+        f"sed 's/^PGDATABASE=.*/PGDATABASE=nosuchdb/' /etc/golive/pg_backup/{APP}.env > /etc/golive/pg_backup/broken.env"
+    )
+    try:
+        result = root.run("/usr/local/sbin/golive-pg-backup dump broken mustfail")
+    finally:
+        root.run("rm -f /etc/golive/pg_backup/broken.env")
+    assert result.rc != 0
+    assert "nosuchdb" in result.stderr
+    leftovers = root.check_output(f"ls -A /var/backups/golive/{APP}/").split()
+    assert not [name for name in leftovers if "mustfail" in name]

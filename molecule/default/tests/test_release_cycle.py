@@ -34,6 +34,7 @@ def play(name: str, extra: dict | None = None) -> subprocess.CompletedProcess:
         cmd += ["-e", json.dumps(extra)]
     cmd.append(str(TOP / f"playbooks/{name}.yml"))
     env = dict(os.environ, ANSIBLE_CONFIG=str(TOP / "ansible.cfg"), ANSIBLE_NOCOLOR="1")
+    env.pop("ANSIBLE_FORCE_COLOR", None)  # Molecule sets it for its own runs
     return subprocess.run(cmd, env=env, cwd=TOP, capture_output=True, text=True, check=False, timeout=900)
 
 
