@@ -98,13 +98,12 @@ def test_backup_timer_and_a_dump_that_lists(root):
 
 def test_a_failed_dump_fails_loudly_and_leaves_nothing_that_looks_like_a_backup(root):
     # Same settings but a database that does not exist: pg_dump fails inside the container.
-    root.check_output(
-        f"sed 's/^PGDATABASE=.*/PGDATABASE=nosuchdb/' /etc/golive/pg_backup/{APP}.env > /etc/golive/pg_backup/broken.env"
-    )
+    conf = "/etc/golive/pg_backup"
+    root.check_output(f"sed 's/^PGDATABASE=.*/PGDATABASE=nosuchdb/' {conf}/{APP}.env > {conf}/broken.env")
     try:
         result = root.run("/usr/local/sbin/golive-pg-backup dump broken mustfail")
     finally:
-        root.run("rm -f /etc/golive/pg_backup/broken.env")
+        root.run(f"rm -f {conf}/broken.env")
     assert result.rc != 0
     assert "nosuchdb" in result.stderr
     leftovers = root.check_output(f"ls -A /var/backups/golive/{APP}/").split()
