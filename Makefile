@@ -53,6 +53,9 @@ images: engine
 registry: images
 	$(RIG)/registry.sh up
 
+# The demo images are built on the Debian 13 base image.
+demo-images: images
+
 rig: registry demo-images
 	$(RIG)/registry.sh push golive-demo/app:v1 golive-demo/app:v2 golive-demo/postgres:17 golive-demo/redis:8
 
