@@ -22,7 +22,7 @@ up() {
   image="golive-rig/host:$ver"
   id=$(docker image inspect -f '{{.Id}}' "$image" 2>/dev/null) || die "$image missing: run tests/rig/images.sh $ver"
   ensure_key; ensure_network
-  state=$(docker inspect -f '{{.State.Status}} {{.Image}}' "$name" 2>/dev/null || true)
+  state=$(docker inspect -f '{{.State.Status}} {{.Image}}' "$name" 2>/dev/null || true)  # empty: no such host yet
   if [ -n "$state" ] && [ "${state#* }" != "$id" ]; then
     log "$name runs an older image: recreating"; down "$name"; state=""
   fi
@@ -56,7 +56,7 @@ up() {
   done
   [ -n "$hostkey" ] || die "$name: sshd did not start"
   touch "$known"
-  ssh-keygen -R "$ip" -f "$known" >/dev/null 2>&1 || true
+  ssh-keygen -R "$ip" -f "$known" >/dev/null 2>&1 || true  # no old key for this address is fine
   echo "$ip ${hostkey% *}" >>"$known"
   rm -f "$known.old"
   ssh -q -i "$key" -o UserKnownHostsFile="$known" -o StrictHostKeyChecking=yes -o BatchMode=yes \
@@ -66,7 +66,7 @@ up() {
 
 down() {
   for name in "$@"; do
-    docker rm -f -v "$name" >/dev/null 2>&1 || true
+    docker rm -f -v "$name" >/dev/null 2>&1 || true  # removing an absent host is a no-op
   done
 }
 

@@ -48,6 +48,7 @@ cmd=${1:-}; shift || true
 case "$cmd" in
   up) up ;;
   push) push "$@" ;;
+  # removing what is already gone is a no-op
   down) docker rm -f $name >/dev/null 2>&1 || true; docker volume rm golive-registry-data >/dev/null 2>&1 || true ;;
   *) die "usage: registry.sh up | push IMAGE... | down" ;;
 esac
