@@ -42,6 +42,13 @@ build_image() {
 }
 
 ensure_network() {
+  local id dev
   docker network inspect "$rig_net" >/dev/null 2>&1 || \
     docker network create --subnet "$rig_subnet" "$rig_net" >/dev/null
+  # A bridge left over from an engine whose state was wiped still holds the rig subnet and
+  # its route would win: remove any rig-subnet bridge that is not this network's own.
+  id=$(docker network inspect -f '{{.Id}}' "$rig_net")
+  for dev in $(ip -o -4 addr show to "${rig_subnet%.*}.1/24" | awk '{print $2}'); do
+    [ "$dev" = "br-${id:0:12}" ] || { log "removing stale bridge $dev"; ip link delete "$dev"; }
+  done
 }
