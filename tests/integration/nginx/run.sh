@@ -23,7 +23,8 @@ fail() { printf '  FAIL  %s\n' "$1"; fails=$((fails + 1)); }
 check() { local what=$1; shift; if "$@" >/dev/null 2>&1; then pass "$what"; else fail "$what"; fi; }
 refused() { local what=$1; shift; if "$@" >/dev/null 2>&1; then fail "$what"; else pass "$what"; fi; }
 play() { .venv/bin/ansible-playbook -i "$here/inventory.yml" -l "$1" "${@:2}"; }
-# The recap's changed count, only for a run that failed nothing (empty otherwise).
+# The recap's changed count, only for a run that failed nothing (empty otherwise). Callers
+# add `|| true` for pipefail: a failed run then yields "", which the check rejects.
 changed_count() { sed -n 's/.*changed=\([0-9]*\) *unreachable=0 *failed=0 .*/\1/p' | tail -1; }
 on_host() { ssh -q -i "$key" -o UserKnownHostsFile="$known" -o StrictHostKeyChecking=yes \
   -o BatchMode=yes "deploy@$1" "${@:2}"; }
