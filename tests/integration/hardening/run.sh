@@ -42,6 +42,7 @@ for v in "$@"; do
     check=ok
   else
     check=FAILED; status=1
+    grep -B3 -E '^(changed|fatal|failed):' "$log.check.log" || true
   fi
   if playbook "$here/verify.yml" --limit "hard$v" >"$log.verify.log" 2>&1; then
     verify=ok
