@@ -5,12 +5,20 @@
 # hosts are removed.
 #   tests/integration/hardening/run.sh [12] [13]     (default: 12 13)
 #   KEEP=1 keeps the hosts afterwards.
+#   SLOT=b|c runs a second copy beside the first (hosts golive-hard12b... at
+#   10.213.7.36/37 or .38/39), for work in parallel; CI uses the default slot.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../../.." && pwd)
 cd "$top"   # ansible.cfg there makes golive.stack importable
-declare -A name=([12]=golive-hard12 [13]=golive-hard13)
-declare -A ip=([12]=10.213.7.31 [13]=10.213.7.32)
+slot=${SLOT:-}
+case "$slot" in
+  '') base=31 ;; b) base=36 ;; c) base=38 ;;
+  *) echo "SLOT must be empty, b or c" >&2; exit 2 ;;
+esac
+declare -A name=([12]=golive-hard12$slot [13]=golive-hard13$slot)
+declare -A ip=([12]=10.213.7.$base [13]=10.213.7.$((base + 1)))
+export HARD12_NAME=${name[12]} HARD12_IP=${ip[12]} HARD13_NAME=${name[13]} HARD13_IP=${ip[13]}
 [ $# -gt 0 ] || set -- 12 13
 playbook() { .venv/bin/ansible-playbook -i "$here/inventory.yml" "$@"; }
 
@@ -20,7 +28,7 @@ for v in 12 13; do tests/rig/host.sh up "${name[$v]}" "${ip[$v]}" "$v"; done
 
 status=0
 for v in "$@"; do
-  log=$top/.rig/hardening-$v
+  log=$top/.rig/hardening$slot-$v
   playbook "$here/prepare.yml" --limit "hard$v" >"$log.prepare.log" 2>&1 \
     || { echo "hard$v: prepare FAILED"; status=1; continue; }
   start=$(date +%s)
@@ -53,6 +61,6 @@ for v in "$@"; do
     "idempotence $idem, check mode $check, verify $verify (logs: $log.*.log)"
 done
 
-rm -f "$top/.rig/hardening-image.tar"
+rm -f "$top/.rig/hardening-image$slot.tar"
 [ -n "${KEEP:-}" ] || tests/rig/host.sh down "${name[12]}" "${name[13]}"
 exit $status
