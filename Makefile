@@ -111,11 +111,14 @@ test-preflight: venv
 test-collection: venv
 	tests/collection/build_install.sh
 
-# The hardening and nginx roles on fresh Debian 12 and 13 hosts (converge, idempotence,
-# check mode, probes from outside, a real fail2ban ban from another host).
-test-hardening: images
-	tests/integration/hardening/run.sh 12 13
+# harden.yml on fresh Debian 12 and 13 hosts at once (Molecule): lockout inputs refused,
+# converge, idempotence, testinfra, check mode, ssh-audit, probes and an attacker from
+# another host, a real lockout reverted by the host.
+test-hardening: venv images
+	cd $(CURDIR) && $(BIN)/molecule test -s hardening
 
+# The nginx role on fresh Debian 12 and 13 hosts (check mode, converge, idempotence,
+# TLS and headers probed from outside, a refused upstream switch rolled back).
 test-nginx: images
 	tests/integration/nginx/run.sh 12 13
 
