@@ -72,7 +72,6 @@ WHY = {
     "LOGG-2154": ("deliberate", "remote log shipping needs a log host the project does not have; journald keeps logs locally"),
     "DEB-0810": ("deliberate", "apt-listbugs asks bugs.debian.org before every installation and stops non-interactive runs"),
     "USB-1000": ("deliberate", "usb-storage is disabled by install/blacklist in modprobe.d; Lynis may still flag it in a container"),
-    "USB-3000": ("deliberate", "USBGuard would block the USB keyboard of a server's out-of-band console (BMC/iKVM) after a reboot"),
     "HRDN-7230": ("deliberate", "rkhunter/chkrootkit report Docker's veth interfaces and overlay files as suspicious; ClamAV needs internet "
                   "signatures and about 1 GiB of RAM"),
     "MALW-3280": ("deliberate", "see HRDN-7230"),
@@ -85,12 +84,10 @@ WHY = {
     "LYNIS": ("deliberate", "the Lynis from Debian is older than upstream's; Debian's package is used on purpose"),
     "PKGS-7394": ("deliberate", "apt-show-versions duplicates apt list --upgradable"),
     "ACCT-9626": ("deliberate", "sysstat is enabled; its first data file appears after the first 10-minute collection"),
-    "FINT-4402": ("deliberate", "Debian's aide.conf uses Checksums = H, every hash AIDE has (sha256 and sha512 among them); "
-                  "Lynis looks for the names"),
-    "HRDN-7220": ("open", "binutils' as is installed by the converge (which package pulls it is not yet traced)"),
-    "HRDN-7222": ("open", "see HRDN-7220; restricting compilers (dpkg-statoverride) not yet done"),
-    "NETW-3200": ("open", "dccp/sctp/rds/tipc are disabled in /etc/modprobe.d/golive-hardening.conf; why Lynis still "
-                  "flags them in a container (no kmod there) is not yet checked"),
+    "HRDN-7220": ("deliberate", "Debian 12's needrestart still depends on binutils (unused since needrestart 3.6), so as and ld "
+                  "stay installed; base lets only root run them (dpkg-statoverride 0750, HRDN-7222)"),
+    "NETW-3200": ("deliberate", "dccp/sctp/rds/tipc are disabled with 'install NAME /bin/false' (an explicit load fails visibly; "
+                  "/bin/true would fake success); Lynis 3.0.8 only recognises /bin/true, Lynis 3.1 (Debian 13) accepts the file"),
     "FIRE-4513": ("other role", "ufw role"),
     "SSH-7408": ("other role", "sshd role"), "SSH-7440": ("other role", "sshd role"),
     "DEB-0880": ("other role", "fail2ban role"),
