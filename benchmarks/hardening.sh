@@ -32,10 +32,10 @@ bench() {  # bench VERSION: writes $work/$v.env
   audit "$h" "$work/$v-bare"
   start=$(date +%s)
   .venv/bin/ansible-playbook -i benchmarks/hardening-inventory.yml \
-    tests/integration/hardening/converge.yml --limit "bench$v" >"$work/$v-converge.log" 2>&1
+    -e golive_hosts=all playbooks/harden.yml --limit "bench$v" >"$work/$v-converge.log" 2>&1
   rc1=$?; mid=$(date +%s)
   .venv/bin/ansible-playbook -i benchmarks/hardening-inventory.yml \
-    tests/integration/hardening/converge.yml --limit "bench$v" >"$work/$v-rerun.log" 2>&1
+    -e golive_hosts=all playbooks/harden.yml --limit "bench$v" >"$work/$v-rerun.log" 2>&1
   rc2=$?; end=$(date +%s)
   audit "$h" "$work/$v-hardened"
   {

@@ -19,7 +19,9 @@ HOSTS = ("hard12", "hard13")
 def run_playbook(playbook: str | Path, *args: str) -> subprocess.CompletedProcess[str]:
     """ansible-playbook with the scenario's inventory; output kept for the assertion message."""
     cmd = [str(Path(sys.executable).with_name("ansible-playbook")), "-i", str(INVENTORY), str(playbook), *args]
-    return subprocess.run(cmd, capture_output=True, text=True, check=False, cwd=PROJECT)
+    # Molecule asks for colours; the recap is parsed, so none here.
+    env = {**os.environ, "ANSIBLE_FORCE_COLOR": "0", "ANSIBLE_NOCOLOR": "1"}
+    return subprocess.run(cmd, capture_output=True, text=True, check=False, cwd=PROJECT, env=env)
 
 
 def recap(output: str) -> dict[str, dict[str, int]]:
