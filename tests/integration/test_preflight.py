@@ -1,7 +1,8 @@
 """Bad input stops golive.yml with a clear message before any host is touched.
 
 The inventory points at an address on the rig network where no host runs: had any task
-tried to connect, the run would end UNREACHABLE instead of with preflight's message.
+tried to connect, the run would end UNREACHABLE instead of with preflight's message. Only
+the lockout checks read the host, last (molecule/hardening runs them against real hosts).
 """
 
 import copy
@@ -138,9 +139,15 @@ def test_bad_input_stops_before_any_host_is_touched(tmp_path, case):
     assert "PLAY [Go-live]" not in out, out
 
 
-def test_valid_input_passes_preflight_without_connecting(tmp_path):
+def test_valid_input_passes_every_check_before_the_first_host_read(tmp_path):
+    # The lockout checks end by reading the host (SSH_CLIENT, the user's keys): that is
+    # the first connection, and it only happens once every input rule has passed.
     only_preflight = tmp_path / "preflight.yml"
     only_preflight.write_text(PLAYBOOK.read_text().split("\n- name: Go-live\n")[0] + "\n")
     proc = run(tmp_path, VALID, playbook=only_preflight)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert "UNREACHABLE" not in proc.stdout
+    out = proc.stdout + proc.stderr
+    assert proc.returncode != 0, out
+    assert "Assertion failed" not in out, out
+    first_unreachable = out.index("UNREACHABLE")
+    last_task = out.rindex("TASK [", 0, first_unreachable)
+    assert out.startswith("TASK [golive.stack.preflight : Read the address Ansible connects from]", last_task), out
