@@ -96,9 +96,9 @@ lint-ansible: venv
 
 lint: lint-python lint-yaml lint-ansible
 
-# The hosts of the hardening scenario and of the other two never meet (own names and
-# addresses), and much of their time is spent waiting (bans, timers, retries): they run
-# side by side.
+# The three host scenarios never meet (own host names and addresses), and much of their
+# time is spent waiting (bans, timers, retries): they run side by side (app-scenarios'
+# two targets share make's job slots with test-hardening).
 test:
 	$(MAKE) venv
 	$(MAKE) --output-sync=target -j2 static rig
