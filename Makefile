@@ -60,7 +60,7 @@ rig: registry demo-images
 	$(RIG)/registry.sh push golive-demo/app:v1 golive-demo/app:v2 golive-demo/postgres:17 golive-demo/redis:8
 
 secrets: venv
-	$(RIG)/secrets.sh $(SECRETS) $(VAULT_PASS)
+	$(RIG)/secrets.sh $(SECRETS) $(VAULT_PASS) $(SANDBOX)
 
 sandbox: rig secrets
 	$(RIG)/host.sh up $(SANDBOX) $(SANDBOX_IP) 12
