@@ -71,3 +71,10 @@ def test_firewall_and_fail2ban_run_and_start_at_boot(host):
         assert host.service(unit).is_enabled
     assert host.service("fail2ban").is_running
     assert "Status: active" in host.check_output("sudo ufw status")
+
+
+def test_security_suite_is_among_the_apt_sources(host):
+    # the rig's debootstrap images name only the main suite: base adds the security one
+    codename = host.check_output(". /etc/os-release && echo $VERSION_CODENAME")
+    suites = host.check_output("apt-get indextargets --format '$(RELEASE)'").split()
+    assert f"{codename}-security" in suites
