@@ -56,8 +56,8 @@ from pathlib import Path
 
 work, out, versions = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3:]
 # Why a suggestion stays after golive's hardening. "container": lost only
-# because the rig's hosts are containers (or the rig's mirror-only apt
-# sources); "deliberate": left on purpose; "other role": not base's concern.
+# because the rig's hosts are containers; "lynis": Lynis misreads a setting
+# that is in place; "deliberate": left on purpose; "other role": not base's concern.
 WHY = {
     "KRNL-6000": ("container", "sysctl values are read from the running kernel; /proc/sys is read-only in a container, so the "
                   "rendered /etc/sysctl.d files cannot apply (net.ipv4.conf.all.forwarding=1 and rp_filter=2 stay on purpose)"),
@@ -67,7 +67,7 @@ WHY = {
     "FILE-6374": ("container", "mount options of /dev and /tmp come from the container runtime; noexec /tmp also breaks package scripts"),
     "MACF-6290": ("container", "AppArmor is the host kernel's; Debian enables it by default on a VM"),
     "ACCT-9628": ("container", "the kernel's audit system belongs to the host kernel: auditd is installed with rules but cannot run in a container"),
-    "PKGS-7388": ("container", "the rig's apt sources name only the local Debian mirror; real Debian hosts have the security suite"),
+    "PKGS-7388": ("lynis", "base adds the security suite (deb822 golive-security.sources; apt-get indextargets lists it), but Lynis greps for 'security/? ', which deb822 URIs lines never match"),
     "BOOT-5180": ("container", "no boot loader or runlevel in a container"),
     "LOGG-2154": ("deliberate", "remote log shipping needs a log host the project does not have; journald keeps logs locally"),
     "DEB-0810": ("deliberate", "apt-listbugs asks bugs.debian.org before every installation and stops non-interactive runs"),
