@@ -67,7 +67,8 @@ WHY = {
     "FILE-6374": ("container", "mount options of /dev and /tmp come from the container runtime; noexec /tmp also breaks package scripts"),
     "MACF-6290": ("container", "AppArmor is the host kernel's; Debian enables it by default on a VM"),
     "ACCT-9628": ("container", "the kernel's audit system belongs to the host kernel: auditd is installed with rules but cannot run in a container"),
-    "PKGS-7388": ("lynis", "base adds the security suite (deb822 golive-security.sources; apt-get indextargets lists it), but Lynis greps for 'security/? ', which deb822 URIs lines never match"),
+    "PKGS-7388": ("lynis", "Lynis greps the sources for 'security/? ', which deb822 lines never match: golive writes its own security "
+                  "source in one-line form, so this stays only on a host whose own deb822 sources already name the suite"),
     "BOOT-5180": ("container", "no boot loader or runlevel in a container"),
     "LOGG-2154": ("deliberate", "remote log shipping needs a log host the project does not have; journald keeps logs locally"),
     "DEB-0810": ("deliberate", "apt-listbugs asks bugs.debian.org before every installation and stops non-interactive runs"),
@@ -82,6 +83,8 @@ WHY = {
     "HOME-9304": ("deliberate", "existing home directories keep their mode; new ones get 0750 from UMASK 027"),
     "TOOL-5002": ("deliberate", "informational: Ansible is the automation tool, run from the controller"),
     "LYNIS": ("deliberate", "the Lynis from Debian is older than upstream's; Debian's package is used on purpose"),
+    "PKGS-7392": ("deliberate", "the rig image predates the latest security updates; base enables unattended-upgrades (security origin only), whose daily "
+                  "timer installs them, but a converge does not upgrade packages under a running app by itself"),
     "PKGS-7394": ("deliberate", "apt-show-versions duplicates apt list --upgradable"),
     "ACCT-9626": ("deliberate", "sysstat is enabled; its first data file appears after the first 10-minute collection"),
     "HRDN-7220": ("deliberate", "Debian 12's needrestart still depends on binutils (unused since needrestart 3.6), so as and ld "

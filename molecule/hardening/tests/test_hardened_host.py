@@ -78,3 +78,7 @@ def test_security_suite_is_among_the_apt_sources(host):
     codename = host.check_output(". /etc/os-release && echo $VERSION_CODENAME")
     suites = host.check_output("apt-get indextargets --format '$(RELEASE)'").split()
     assert f"{codename}-security" in suites
+    # one-line form, which auditors (Lynis PKGS-7388) recognise; the deb822 file of
+    # earlier versions is gone, so the suite is named once
+    assert host.file("/etc/apt/sources.list.d/golive-security.list").contains(f" {codename}-security ")
+    assert not host.file("/etc/apt/sources.list.d/golive-security.sources").exists
