@@ -18,7 +18,7 @@ include mk/*.mk
 
 .PHONY: help venv lock collection-link engine images registry rig sandbox secrets \
         demo demo-verify demo-clean lint lint-yaml lint-ansible test static molecule \
-        test-preflight test-collection test-hardening test-nginx app-scenarios
+        test-preflight test-collection test-hardening test-nginx test-docker engine-scenarios app-scenarios
 
 help:
 	@echo "make demo        go-live of the demo app on a local sandbox host, then the report"
@@ -96,14 +96,18 @@ lint-ansible: venv
 
 lint: lint-python lint-yaml lint-ansible
 
-# The three host scenarios never meet (own host names and addresses), and much of their
-# time is spent waiting (bans, timers, retries): they run side by side (app-scenarios'
-# two targets share make's job slots with test-hardening).
+# The host scenarios never meet (own host names and addresses), and much of their time
+# is spent waiting (bans, timers, retries, package installs): two chains run side by
+# side, engine-scenarios (hardening, docker) and app-scenarios (default, nginx).
 test:
 	$(MAKE) venv
-	$(MAKE) --output-sync=target -j2 static rig
-	$(MAKE) --output-sync=target -j2 test-hardening app-scenarios
+	$(MAKE) --output-sync=target -j2 static rig docker-repo
+	$(MAKE) --output-sync=target -j2 engine-scenarios app-scenarios
 	@echo "make test: all checks passed"
+
+# The host-level scenarios one after the other (each starts its own hosts).
+engine-scenarios: images docker-repo
+	$(MAKE) test-hardening test-docker
 
 app-scenarios: rig secrets
 	$(MAKE) molecule test-nginx
@@ -133,3 +137,8 @@ molecule: rig secrets
 
 docs: venv ## docs/roles.md from the roles' argument specs
 	$(BIN)/python tests/unit/roles/role_specs.py
+
+# The docker role on fresh Debian 12 and 13 hosts: Docker's repository path against the
+# rig's signed stand-in repository, and the air-gapped path.
+test-docker: venv images docker-repo
+	cd $(CURDIR) && $(BIN)/molecule test -s docker

@@ -1,0 +1,28 @@
+"""Run a playbook against the current Molecule scenario's inventory (shared by the scenarios' tests)."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+PROJECT = Path(os.environ.get("MOLECULE_PROJECT_DIRECTORY", Path(__file__).resolve().parent.parent.parent))
+INVENTORY = Path(os.environ.get("MOLECULE_EPHEMERAL_DIRECTORY", "")) / "inventory"
+
+
+def run_playbook(playbook: str | Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """ansible-playbook with the scenario's inventory; output kept for the assertion message."""
+    cmd = [str(Path(sys.executable).with_name("ansible-playbook")), "-i", str(INVENTORY), str(playbook), *args]
+    # Molecule asks for colours; the recap is parsed, so none here.
+    env = {**os.environ, "ANSIBLE_FORCE_COLOR": "0", "ANSIBLE_NOCOLOR": "1"}
+    return subprocess.run(cmd, capture_output=True, text=True, check=False, cwd=PROJECT, env=env)
+
+
+def recap(output: str) -> dict[str, dict[str, int]]:
+    """PLAY RECAP counters by host."""
+    counts = {}
+    for host, rest in re.findall(r"^(\S+)\s+:\s+(ok=.*)$", output, flags=re.MULTILINE):
+        counts[host] = {k: int(v) for k, v in re.findall(r"(\w+)=(\d+)", rest)}
+    return counts
