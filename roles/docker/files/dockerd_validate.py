@@ -25,6 +25,8 @@ import tempfile
 import time
 
 START_TIMEOUT = 60
+# how dockerd's own refusals begin (everything else in its log is context)
+_FATAL = ("failed to start daemon", "unable to configure the Docker daemon")
 
 # Keys the throwaway daemon must not share with the running engine. Their values are
 # still checked for type by JSON loading; what they point at is not used.
@@ -129,7 +131,7 @@ def throwaway(config):
         ]
         errors = [line for line in lines if "level=error" in line or "level=fatal" in line]
         detail = "\n".join(fatal[-1:] or (errors or lines)[-5:]) or "no output"
-        why = "did not answer within %d s" % START_TIMEOUT if proc.returncode in (None, -15, 0) else "refused it"
+        why = f"did not answer within {START_TIMEOUT} s" if proc.returncode in (None, -15, 0) else "refused it"
         fail(f"dockerd {why}:\n{detail}")
     finally:
         for point in mounts_under(work):
