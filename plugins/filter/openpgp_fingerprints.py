@@ -39,7 +39,8 @@ import hashlib
 
 from ansible.errors import AnsibleFilterError
 
-_PUBLIC_KEY, _PUBLIC_SUBKEY = 6, 14
+_PUBLIC_KEY = 6  # packet tags (RFC 4880, 4.3)
+_PUBLIC_SUBKEY = 14
 
 
 def _dearmor(text):
