@@ -7,6 +7,8 @@ from pathlib import Path
 
 SCENARIO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(SCENARIO.parent / "shared"))
-from rig_playbooks import INVENTORY, PROJECT, recap, run_playbook  # noqa: E402,F401
+from rig_playbooks import INVENTORY, PROJECT, recap, run_playbook  # noqa: E402
+
+__all__ = ["INVENTORY", "PROJECT", "REPO_HOSTS", "SCENARIO", "recap", "run_playbook"]
 
 REPO_HOSTS = ("dock12", "dock13")
