@@ -18,7 +18,7 @@ include mk/*.mk
 
 .PHONY: help venv lock collection-link engine images registry rig sandbox secrets \
         demo demo-verify demo-clean lint lint-yaml lint-ansible test static molecule \
-        test-preflight test-collection test-hardening test-nginx test-docker engine-scenarios app-scenarios
+        test-preflight test-collection test-hardening test-nginx test-docker test-acme engine-scenarios app-scenarios
 
 help:
 	@echo "make demo        go-live of the demo app on a local sandbox host, then the report"
@@ -98,10 +98,10 @@ lint: lint-python lint-yaml lint-ansible
 
 # The host scenarios never meet (own host names and addresses), and much of their time
 # is spent waiting (bans, timers, retries, package installs): two chains run side by
-# side, engine-scenarios (hardening, docker) and app-scenarios (default, nginx).
+# side, engine-scenarios (hardening, docker) and app-scenarios (default, nginx, acme).
 test:
 	$(MAKE) venv
-	$(MAKE) --output-sync=target -j2 static rig docker-repo
+	$(MAKE) --output-sync=target -j2 static rig docker-repo pebble sslyze
 	$(MAKE) --output-sync=target -j2 engine-scenarios app-scenarios
 	@echo "make test: all checks passed"
 
@@ -109,8 +109,8 @@ test:
 engine-scenarios: images docker-repo
 	$(MAKE) test-hardening test-docker
 
-app-scenarios: rig secrets
-	$(MAKE) molecule test-nginx
+app-scenarios: rig secrets pebble sslyze
+	$(MAKE) molecule test-nginx test-acme
 
 # Everything that needs no Docker engine; runs beside the rig's image builds.
 static: lint unit sanity test-preflight test-collection
@@ -142,3 +142,8 @@ docs: venv ## docs/roles.md from the roles' argument specs
 # rig's signed stand-in repository, and the air-gapped path.
 test-docker: venv images docker-repo
 	cd $(CURDIR) && $(BIN)/molecule test -s docker
+
+# The nginx role's default TLS mode, ACME, against the rig's Pebble on fresh Debian 12
+# and 13 hosts: issuance, a forced renewal served without Ansible, sslyze from outside.
+test-acme: venv images pebble sslyze
+	cd $(CURDIR) && GOLIVE_SSLYZE=$(SSLYZE) $(BIN)/molecule test -s acme

@@ -1,4 +1,4 @@
-#!/bin/bash
+#!/usr/bin/env bash
 # Runs pebble-challtestsrv (Pebble's only DNS: A records set over its management API on
 # :8055, no default answer) and Pebble; when either exits, the other is stopped and the
 # container exits non-zero, so a dead server is visible in `docker ps -a`.

@@ -1,4 +1,4 @@
-#!/bin/bash
+#!/usr/bin/env bash
 # pebble-mkcert DIR: a rig CA (DIR/ca.pem) and, signed by it, the certificate of Pebble's
 # HTTPS listeners (DIR/cert.pem, DIR/key.pem) for acme.golive.test, localhost, 10.213.7.7.
 set -euo pipefail
