@@ -87,7 +87,7 @@ def test_a_forced_renewal_is_served_without_ansible(host):
         "REQUESTS_CA_BUNDLE=/etc/golive/acme-ca.pem certbot renew --force-renewal"
         " --no-random-sleep-on-renew --non-interactive --cert-name golive-demo",
     )
-    for _ in range(20):  # a reload returns before the new workers answer
+    for _attempt in range(20):  # a reload returns before the new workers answer
         after = served(host)["serialNumber"]
         if after != before:
             break
@@ -185,7 +185,7 @@ def test_static_and_media_from_disk(host):
 
 @pytest.mark.parametrize("host", HOSTS)
 def test_the_rate_limit_answers_429_beyond_the_burst(host):
-    statuses = [request(host, site(host), "/api/burst").status for _ in range(30)]
+    statuses = [request(host, site(host), "/api/burst").status for _n in range(30)]
     assert 429 in statuses and 503 in statuses, statuses
     # files are not limited
-    assert all(request(host, site(host), "/static/plain.css").status == 200 for _ in range(30))
+    assert all(request(host, site(host), "/static/plain.css").status == 200 for _n in range(30))
