@@ -189,3 +189,11 @@ def test_the_rate_limit_answers_429_beyond_the_burst(host):
     assert 429 in statuses and 503 in statuses, statuses
     # files are not limited
     assert all(request(host, site(host), "/static/plain.css").status == 200 for _n in range(30))
+
+
+@pytest.mark.parametrize("host", HOSTS)
+def test_an_unknown_host_name_is_refused(host):
+    with pytest.raises(http.client.RemoteDisconnected):  # port 80: closed without a reply
+        request(host, "unknown.golive.test", tls=False)
+    with pytest.raises(ssl.SSLError):  # port 443: the handshake is refused, no certificate shown
+        served(host, "unknown.golive.test")

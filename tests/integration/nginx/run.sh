@@ -108,6 +108,20 @@ for v in "${versions[@]}"; do
   check "role rerun changes nothing (changed=$rerun)" test "$rerun" = 0
   check "role rerun keeps the app's upstream" bash -c \
     "curl -sk ${res[*]} https://$domain/ | grep -q 'release 8001'"
+
+  # The provided mode: the operator's certificate and key, converged twice.
+  prov=$(mktemp -d)
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 30 \
+    -subj "/CN=$domain" -addext "subjectAltName=DNS:$domain,DNS:www.$domain" \
+    -keyout "$prov/key.pem" -out "$prov/cert.pem" 2>/dev/null
+  provided=(-e nginx_tls_mode=provided -e "nginx_tls_certificate_src=$prov/cert.pem" -e "nginx_tls_key_src=$prov/key.pem")
+  check "provided: converge" play "$n" "$here/converge.yml" "${provided[@]}"
+  again=$(play "$n" "$here/converge.yml" "${provided[@]}" | changed_count || true)
+  check "provided: idempotent (second run changed=$again)" test "$again" = 0
+  want=$(openssl x509 -in "$prov/cert.pem" -noout -fingerprint -sha256)
+  got=$(openssl s_client -connect "$h:443" -servername "$domain" </dev/null 2>/dev/null | openssl x509 -noout -fingerprint -sha256)
+  check "provided: nginx serves the operator's certificate" test "$got" = "$want"
+  rm -rf "$prov"
 done
 
 echo "== $fails failure(s)"
