@@ -96,21 +96,21 @@ lint-ansible: venv
 
 lint: lint-python lint-yaml lint-ansible
 
-# The host scenarios never meet (own host names and addresses), and much of their time
-# is spent waiting (bans, timers, retries, package installs): two chains run side by
-# side, engine-scenarios (hardening, docker) and app-scenarios (default, nginx, acme).
+# The host scenarios never meet (own host names and addresses), and most of their time
+# is spent waiting (bans, timers, retries, package installs, ACME validations): three
+# chains run side by side: hardening; docker then acme; default then the nginx suite.
 test:
 	$(MAKE) venv
 	$(MAKE) --output-sync=target -j2 static rig docker-repo pebble sslyze
-	$(MAKE) --output-sync=target -j2 engine-scenarios app-scenarios
+	$(MAKE) --output-sync=target -j3 test-hardening engine-scenarios app-scenarios
 	@echo "make test: all checks passed"
 
-# The host-level scenarios one after the other (each starts its own hosts).
-engine-scenarios: images docker-repo
-	$(MAKE) test-hardening test-docker
+# The docker and acme scenarios, one after the other.
+engine-scenarios: images docker-repo pebble sslyze
+	$(MAKE) test-docker test-acme
 
-app-scenarios: rig secrets pebble sslyze
-	$(MAKE) molecule test-nginx test-acme
+app-scenarios: rig secrets
+	$(MAKE) molecule test-nginx
 
 # Everything that needs no Docker engine; runs beside the rig's image builds.
 static: lint unit sanity test-preflight test-collection
