@@ -20,6 +20,15 @@ def run_playbook(playbook: str | Path, *args: str) -> subprocess.CompletedProces
     return subprocess.run(cmd, capture_output=True, text=True, check=False, cwd=PROJECT, env=env)
 
 
+def on(host: str, command: str) -> str:
+    """COMMAND on a scenario's rig host (container golive-HOST) over the rig's own channel, not SSH."""
+    done = subprocess.run(
+        ["docker", "exec", f"golive-{host}", "sh", "-c", command], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, f"{host}: {command}: {done.stdout}{done.stderr}"
+    return done.stdout.strip()
+
+
 def recap(output: str) -> dict[str, dict[str, int]]:
     """PLAY RECAP counters by host."""
     counts = {}

@@ -23,7 +23,7 @@ up() {
   id=$(docker image inspect -f '{{.Id}}' "$image")
   ensure_network
   if [ "$(docker inspect -f '{{.Image}}' $name 2>/dev/null)" != "$id" ]; then
-    docker rm -f $name >/dev/null 2>&1 || true
+    docker rm -f $name >/dev/null 2>&1 || true  # no such container yet is fine
     docker run -d --name $name --label golive.rig=docker-repo --restart unless-stopped \
       --network "$rig_net" --ip $ip --network-alias download.docker.golive.test \
       "$image" >/dev/null
@@ -31,6 +31,7 @@ up() {
     docker start $name >/dev/null
   fi
   wait_http "http://$ip/linux/debian/gpg" || die "$name does not answer on http://$ip/"
+  # no image-id yet (first export) reads as empty, which differs from $id
   if [ "$(cat "$out/image-id" 2>/dev/null || true)" != "$id" ] || [ ! -d "$out/debs" ]; then
     export_repo "$id"
   fi
@@ -62,7 +63,7 @@ export_repo() {
   log "exported key and debs to $out"
 }
 
-cmd=${1:-}; shift || true
+cmd=${1:-}; shift || true  # no argument: the usage message below
 case "$cmd" in
   up) up ;;
   down) docker rm -f $name >/dev/null 2>&1 || true ;;  # removing what is already gone is a no-op

@@ -13,7 +13,7 @@ import subprocess
 import time
 
 import pytest
-from conftest import HOSTS, PROJECT, SCENARIO, recap, run_playbook
+from conftest import HOSTS, PROJECT, SCENARIO, on, recap, run_playbook
 
 ROOT = PROJECT / ".rig" / "pebble" / "issuer-root.pem"
 REPORTS = PROJECT / ".rig" / "reports"
@@ -21,14 +21,6 @@ REPORTS = PROJECT / ".rig" / "reports"
 
 def site(host: str) -> str:
     return f"{host}.golive.test"
-
-
-def on(host: str, command: str) -> str:
-    done = subprocess.run(
-        ["docker", "exec", f"golive-{host}", "sh", "-c", command], capture_output=True, text=True, check=False
-    )
-    assert done.returncode == 0, f"{host}: {command}: {done.stdout}{done.stderr}"
-    return done.stdout.strip()
 
 
 def served(host: str, name: str | None = None) -> dict:

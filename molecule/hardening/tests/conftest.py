@@ -9,7 +9,7 @@ import pytest
 
 SCENARIO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(SCENARIO.parent / "shared"))
-from rig_playbooks import INVENTORY, PROJECT, recap, run_playbook  # noqa: E402
+from rig_playbooks import INVENTORY, PROJECT, recap, run_playbook  # noqa: E402 - found through the sys.path entry above
 
 __all__ = ["INVENTORY", "PROJECT", "HOSTS", "SCENARIO", "scenario", "recap", "run_playbook"]
 
