@@ -1,6 +1,6 @@
 # Python plugins: unit tests, lint, ansible-test sanity. Included by the main Makefile.
 
-PLUGIN_PATHS := plugins tests/unit tests/sanity tests/fixtures tests/integration molecule benchmarks roles/docker/files
+PLUGIN_PATHS := plugins tests/unit tests/sanity tests/fixtures tests/integration molecule benchmarks roles/docker/files roles/pg_backup/files
 # Outside the checkout: ansible-test takes its file list from the nearest .git above its
 # working directory, so a mirror inside the checkout would look empty to it.
 SANITY_ROOT ?= /tmp/golive-stack-sanity/ansible_collections/golive/stack
@@ -14,6 +14,7 @@ lint-python: venv
 	$(BIN)/ruff check $(PLUGIN_PATHS)
 	$(BIN)/ruff format --check $(PLUGIN_PATHS)
 	$(BIN)/mypy -p ansible_collections.golive.stack.plugins
+	$(BIN)/mypy roles/pg_backup/files/golive_pg_backup.py
 
 # ansible-test bootstraps pip in its venvs with a get-pip script it downloads from a host
 # that is not reachable here; it uses a cached copy first. The file name carries the pip

@@ -66,14 +66,14 @@ def now() -> dt.datetime:
     """The current time; GOLIVE_PG_BACKUP_NOW (a stamp) stands in for it in tests."""
     fake = os.environ.get("GOLIVE_PG_BACKUP_NOW")
     if fake:
-        return dt.datetime.strptime(fake, STAMP).replace(tzinfo=dt.timezone.utc)
-    return dt.datetime.now(dt.timezone.utc)
+        return dt.datetime.strptime(fake, STAMP).replace(tzinfo=dt.UTC)
+    return dt.datetime.now(dt.UTC)
 
 
 # --- retention ------------------------------------------------------------------------
 
 
-def retention(names: list[str], keep: dict[str, int], scheduled: str) -> dict[str, list[str]]:
+def retention(names: list[str], keep: dict[str, int], scheduled: str) -> dict[str, t.Any]:
     """Which dumps each tier keeps; the others go.
 
     Scheduled dumps (label ``scheduled``) are kept by tier, like restic's policy: the newest
@@ -93,7 +93,7 @@ def retention(names: list[str], keep: dict[str, int], scheduled: str) -> dict[st
     reasons: dict[str, list[str]] = {}
     periods = {
         "daily": lambda d: d.strftime("%Y-%m-%d"),
-        "weekly": lambda d: "%04d-W%02d" % d.isocalendar()[:2],
+        "weekly": lambda d: "{:04d}-W{:02d}".format(*d.isocalendar()[:2]),
         "monthly": lambda d: d.strftime("%Y-%m"),
     }
     sched = [(when, name) for when, name, label in parsed if label == scheduled]
@@ -119,7 +119,9 @@ def retention(names: list[str], keep: dict[str, int], scheduled: str) -> dict[st
 # --- processes ------------------------------------------------------------------------
 
 
-def run(argv: list[str], *, env: dict[str, str] | None = None, input_: bytes | None = None, timeout: float = 600) -> str:
+def run(
+    argv: list[str], *, env: dict[str, str] | None = None, input_: bytes | None = None, timeout: float = 600
+) -> str:
     """Run a command; fail with the command, its exit code and its stderr."""
     proc = subprocess.run(argv, input=input_, capture_output=True, env=env, timeout=timeout, check=False)
     if proc.returncode != 0:
@@ -177,12 +179,12 @@ class Settings:
     def pg(self, *argv: str, stdin: bool = False) -> list[str]:
         """A PostgreSQL client command next to the database: inside its container (full
         stack) or in a one-off container of the client image on the host's network."""
-        names = ["PGPASSWORD"]
+        interactive = ["-i"] if stdin else []
         if self.cid:
-            return ["docker", "exec", *(["-i"] if stdin else []), *[a for n in names for a in ("-e", n)], self.cid, *argv]
-        tls = {k: v for k, v in (("PGSSLMODE", self.db.get("sslmode")), ("PGSSLROOTCERT", None)) if v}
-        env_args = [a for n in [*names, *tls] for a in ("-e", n)]
-        return ["docker", "run", "--rm", *(["-i"] if stdin else []), "--network", "host", *env_args, self.db["image"], *argv]
+            return ["docker", "exec", *interactive, "-e", "PGPASSWORD", self.cid, *argv]
+        tls = ["-e", "PGSSLMODE"] if self.db.get("sslmode") else []
+        image = self.db["image"]
+        return ["docker", "run", "--rm", *interactive, "--network", "host", "-e", "PGPASSWORD", *tls, image, *argv]
 
     def conn(self) -> list[str]:
         args = ["--username", self.db["user"], "--dbname", self.db["name"], "--no-password"]
@@ -239,7 +241,7 @@ class Snapshot:
             self.proc.stdin.flush()
         except BrokenPipeError:
             pass
-        lines = []
+        lines: list[str] = []
         for line in self.proc.stdout:
             if line.rstrip("\n") == END:
                 return lines
@@ -314,7 +316,10 @@ def stderr_reader(proc: subprocess.Popen) -> tuple[threading.Thread, list[bytes]
     return th, buf
 
 
-def ended(proc: subprocess.Popen, what: str, reader: tuple[threading.Thread, list[bytes]], timeout: float = 3600) -> None:
+Reader = tuple[threading.Thread, list[bytes]]
+
+
+def ended(proc: subprocess.Popen, what: str, reader: Reader, timeout: float = 3600) -> None:
     try:
         proc.wait(timeout=timeout)
     except subprocess.TimeoutExpired:
@@ -377,9 +382,10 @@ def dump_database(s: Settings, name: str, partial: Partial) -> dict[str, t.Any]:
         if not s.cid:
             client = int(run(s.pg("pg_dump", "--version"), env=s.pg_env).split()[-1].split(".")[0])
             if client < snap.version // 10000:
+                server = snap.version // 10000
                 raise Failure(
-                    f"the client image {s.db['image']} has pg_dump {client}, older than the server "
-                    f"({snap.version // 10000}): set pg_backup_client_image to a PostgreSQL {snap.version // 10000} image"
+                    f"the client image {s.db['image']} has pg_dump {client}, older than the server ({server}): "
+                    f"set pg_backup_client_image to a PostgreSQL {server} image"
                 )
         dump = subprocess.Popen(
             s.pg("pg_dump", "--format=custom", f"--snapshot={snap.id}", *s.conn()),
@@ -426,7 +432,8 @@ def dump_database(s: Settings, name: str, partial: Partial) -> dict[str, t.Any]:
         snap.close()
     if size_plain == 0:
         raise Failure("pg_dump wrote nothing")
-    toc = [line for line in b"".join(listing).decode(errors="replace").splitlines() if line and not line.startswith(";")]
+    lines = b"".join(listing).decode(errors="replace").splitlines()
+    toc = [line for line in lines if line and not line.startswith(";")]
     digest = hashlib.sha256()
     with open(tmp, "rb") as f:
         for block in iter(lambda: f.read(CHUNK), b""):
@@ -505,8 +512,9 @@ def offsite(s: Settings, files: list[str], label: str) -> dict[str, t.Any]:
     """Copy the dump and its companions to the restic repository, then apply the tiers
     to the scheduled snapshots there."""
     tags = ["golive", f"app:{s.app}", f"label:{label}"]
-    out = restic(s, "backup", "--json", "--host", socket.gethostname(), *[a for tag in tags for a in ("--tag", tag)], *files)
-    summary = next((json.loads(line) for line in out.splitlines() if '"summary"' in line), {})
+    tag_args = [a for tag in tags for a in ("--tag", tag)]
+    out = restic(s, "backup", "--json", "--host", socket.gethostname(), *tag_args, *files)
+    summary: dict[str, t.Any] = next((json.loads(line) for line in out.splitlines() if '"summary"' in line), {})
     result = {"repository": s.restic["repository"] if s.restic else "", "snapshot": summary.get("snapshot_id")}
     if label == s.scheduled:
         k = s.keep
@@ -591,7 +599,8 @@ def prune(s: Settings) -> dict[str, t.Any]:
         base = name[: -len(".age")] if name.endswith(".age") else name
         base = base[: -len(".dump")]
         for entry in os.listdir(s.dir):
-            if entry == name or entry.startswith(f"{name}.") or (entry.startswith(f"{base}.") and not DUMP_RE.match(entry)):
+            companion = entry.startswith(f"{base}.") and not DUMP_RE.match(entry)
+            if entry == name or entry.startswith(f"{name}.") or companion:
                 with contextlib.suppress(FileNotFoundError):
                     os.unlink(os.path.join(s.dir, entry))
         removed.append(name)
@@ -619,14 +628,15 @@ def checked(s: Settings, file: str) -> tuple[str, dict[str, t.Any]]:
     return path, manifest
 
 
-def reader(s: Settings, path: str) -> tuple[subprocess.Popen | None, t.BinaryIO]:
+def reader(s: Settings, path: str) -> tuple[subprocess.Popen | None, t.IO[bytes]]:
     """The plain dump, decrypted on the fly with the host's age identity if need be."""
     if not path.endswith(".age"):
         return None, open(path, "rb")  # noqa: SIM115  # closed by the caller
     ident = (s.age or {}).get("identity_file")
     if not ident or not os.path.exists(ident):
         raise Failure(f"{path} is encrypted and no age identity is installed (set pg_backup_age_identity)")
-    dec = subprocess.Popen(["age", "--decrypt", "--identity", ident, path], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    argv = ["age", "--decrypt", "--identity", ident, path]
+    dec = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     assert dec.stdout
     return dec, dec.stdout
 
@@ -668,7 +678,9 @@ def cmd_drill(s: Settings, file: str | None) -> dict[str, t.Any]:
                 raise Failure(f"no dump of {s.app} in {s.dir}")
             name = found[0]
         path, manifest = checked(s, name)
-        evidence.update(dump=path, dump_time=manifest["time"], dump_label=manifest["label"], dump_sha256=manifest["sha256"])
+        evidence.update(
+            dump=path, dump_time=manifest["time"], dump_label=manifest["label"], dump_sha256=manifest["sha256"]
+        )
         image = s.db.get("image") or ""
         if s.cid:
             image = run(["docker", "inspect", "--format", "{{ .Config.Image }}", s.cid]).strip()
@@ -694,13 +706,15 @@ def cmd_drill(s: Settings, file: str | None) -> dict[str, t.Any]:
         evidence["restore_seconds"] = round(time.monotonic() - r0, 3)
         restored = scratch_counts(s, cid, "drill")
         source = manifest["tables"]
-        tables = {n: {"source": source.get(n), "restored": restored.get(n)} for n in sorted(set(source) | set(restored))}
+        names = sorted(set(source) | set(restored))
+        tables = {n: {"source": source.get(n), "restored": restored.get(n)} for n in names}
         mismatches = [n for n, c in tables.items() if c["source"] != c["restored"]]
         evidence.update(tables=tables, mismatches=mismatches, rows=sum(restored.values()))
         if not source:
             evidence["error"] = "the dump holds no table"
         elif mismatches:
-            evidence["error"] = f"row counts differ from the dump's snapshot in {len(mismatches)} table(s): {', '.join(mismatches[:10])}"
+            listed = ", ".join(mismatches[:10])
+            evidence["error"] = f"row counts differ from the dump's snapshot in {len(mismatches)} table(s): {listed}"
         else:
             evidence["result"] = "pass"
     except Failure as e:
@@ -780,7 +794,8 @@ def main(argv: list[str]) -> int:
                         if "no space left" in str(e).lower() and not str(e).startswith("no space left"):
                             e = Failure(f"no space left on the device of {s.dir}: {e}")
                         with contextlib.suppress(OSError):  # the disk may be the reason
-                            write_state(s, "last-dump-error.json", {"time": now().strftime(STAMP), "label": rest[0], "error": str(e)})
+                            failed = {"time": now().strftime(STAMP), "label": rest[0], "error": str(e)}
+                            write_state(s, "last-dump-error.json", failed)
                         raise
                 elif command == "prune":
                     result = prune(s)
