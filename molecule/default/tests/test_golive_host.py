@@ -2,15 +2,7 @@
 
 import json
 
-import pytest
-
 APP = "demo"
-
-
-@pytest.fixture()
-def root(host):
-    with host.sudo():
-        yield host
 
 
 def test_sshd_effective_config_is_hardened(root):
@@ -83,28 +75,3 @@ def test_migrations_applied_by_the_release(root):
     release = root.file(f"/opt/golive/{APP}/current").linked_to
     record = json.loads(root.file(f"{release}/release.json").content_string)
     assert any(step["app_label"] == "notes" for step in record["migrations_applied"])
-
-
-def test_backup_timer_and_a_dump_that_lists(root):
-    assert root.run(f"systemctl is-enabled golive-pg-backup@{APP}.timer").stdout.strip() == "enabled"
-    assert root.run(f"systemctl is-active golive-pg-backup@{APP}.timer").stdout.strip() == "active"
-    out = root.check_output(f"/usr/local/sbin/golive-pg-backup dump {APP} testinfra")
-    dump = json.loads(out.splitlines()[-1])
-    assert dump["bytes"] > 0
-    assert root.run(f"cd /var/backups/golive/{APP} && sha256sum -c {dump['file'].rsplit('/', 1)[1]}.sha256").rc == 0
-    # the pre-migration dump of the first release exists too
-    assert root.run(f"ls /var/backups/golive/{APP}/ | grep -q -- '-pre-migrate-'").rc == 0
-
-
-def test_a_failed_dump_fails_loudly_and_leaves_nothing_that_looks_like_a_backup(root):
-    # Same settings but a database that does not exist: pg_dump fails inside the container.
-    conf = "/etc/golive/pg_backup"
-    root.check_output(f"sed 's/^PGDATABASE=.*/PGDATABASE=nosuchdb/' {conf}/{APP}.env > {conf}/broken.env")
-    try:
-        result = root.run("/usr/local/sbin/golive-pg-backup dump broken mustfail")
-    finally:
-        root.run(f"rm -f {conf}/broken.env")
-    assert result.rc != 0
-    assert "nosuchdb" in result.stderr
-    leftovers = root.check_output(f"ls -A /var/backups/golive/{APP}/").split()
-    assert not [name for name in leftovers if "mustfail" in name]

@@ -454,7 +454,15 @@ def dump_database(s: Settings, name: str, partial: Partial) -> dict[str, t.Any]:
 def dump_volume(s: Settings, volume: str, base: str, partial: Partial) -> dict[str, t.Any]:
     """A named volume of the compose project as a gzip tar, checked by listing it."""
     full = f"{s.project}_{volume}"
-    mount = run(["docker", "volume", "inspect", "--format", "{{ .Mountpoint }}", full]).strip()
+    found = subprocess.run(
+        ["docker", "volume", "inspect", "--format", "{{ .Mountpoint }}", full],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if found.returncode != 0:  # not created yet (before the first release): nothing to lose
+        return {"volume": full, "absent": True}
+    mount = found.stdout.strip()
     name = f"{base}.{volume}.tar.gz"
     tmp = partial.add(os.path.join(s.dir, f".partial-{name}"))
     try:
@@ -497,7 +505,13 @@ def sha256_file(path: str) -> str:
 def restic(s: Settings, *argv: str, timeout: float = 7200) -> str:
     assert s.restic
     r = s.restic
-    env = dict(s.env, RESTIC_REPOSITORY=r["repository"], RESTIC_PASSWORD_FILE=r["password_file"], **r.get("env", {}))
+    env = dict(
+        s.env,
+        RESTIC_REPOSITORY=r["repository"],
+        RESTIC_PASSWORD_FILE=r["password_file"],
+        RESTIC_CACHE_DIR=os.path.join(s.state_dir, "restic-cache"),
+        **r.get("env", {}),
+    )
     opts = []
     if r["repository"].startswith("sftp:") and r.get("ssh_key_file"):
         user_host = r["repository"].split(":", 2)[1]
@@ -535,7 +549,9 @@ def cmd_dump(s: Settings, label: str) -> dict[str, t.Any]:
     partial = Partial()
     try:
         db = dump_database(s, name, partial)
-        extras = [dump_volume(s, v, base, partial) for v in s.volumes]
+        saved = [dump_volume(s, v, base, partial) for v in s.volumes]
+        absent = [e["volume"] for e in saved if e.get("absent")]
+        extras = [e for e in saved if not e.get("absent")]
         if s.redis:
             extras.append(dump_redis(s, base, partial))
         final = os.path.join(s.dir, name)
@@ -563,7 +579,7 @@ def cmd_dump(s: Settings, label: str) -> dict[str, t.Any]:
         "file": os.path.join(s.dir, name), "label": label, "time": stamp, "bytes": db["bytes"],
         "sha256": db["sha256"], "encrypted": db["encrypted"], "tables": len(db["tables"]),
         "rows": sum(db["tables"].values()), "toc_entries": db["toc_entries"], "seconds": db["dump_seconds"],
-        "companions": [e["file"] for e in extras],
+        "companions": [e["file"] for e in extras], "volumes_absent": absent,
     }  # fmt: skip
     result["pruned"] = prune(s)["removed"]
     if s.restic:
