@@ -101,7 +101,7 @@ lint: lint-python lint-yaml lint-ansible
 # chains run side by side: hardening; docker then acme; default then the nginx suite.
 test:
 	$(MAKE) venv
-	$(MAKE) --output-sync=target -j2 static rig docker-repo pebble sslyze
+	$(MAKE) --output-sync=target -j2 static rig docker-repo pebble sslyze offsite backup-keys
 	$(MAKE) --output-sync=target -j3 test-hardening engine-scenarios app-scenarios
 	@echo "make test: all checks passed"
 
@@ -109,7 +109,7 @@ test:
 engine-scenarios: images docker-repo pebble sslyze
 	$(MAKE) test-docker test-acme
 
-app-scenarios: rig secrets
+app-scenarios: rig secrets offsite backup-keys
 	$(MAKE) molecule test-nginx
 
 # Everything that needs no Docker engine; runs beside the rig's image builds.
@@ -132,7 +132,7 @@ test-hardening: venv images
 test-nginx: images
 	tests/integration/nginx/run.sh 12 13
 
-molecule: rig secrets
+molecule: rig secrets offsite backup-keys
 	cd $(CURDIR) && $(BIN)/molecule test -s default
 
 docs: venv ## docs/roles.md from the roles' argument specs

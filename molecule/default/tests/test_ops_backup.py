@@ -276,3 +276,57 @@ def test_retention_keeps_exactly_the_configured_counts_by_date(root):
     for k in kept:  # everything beside a kept dump stays, everything beside a removed one goes
         assert f"{k}.sha256" in files and f"{k}.json" in files
     assert len(files) == 3 * len(kept) + 1  # + the manual dump (kept as "other")
+
+
+EXT_INIT = "sed -i '1i hostnossl all all all reject' \"$PGDATA/pg_hba.conf\""  # TLS or nothing
+SNAKEOIL = "/etc/ssl/certs/ssl-cert-snakeoil.pem", "/etc/ssl/private/ssl-cert-snakeoil.key"  # Debian's ssl-cert
+EXT_TLS = f"-c ssl=on -c ssl_cert_file={SNAKEOIL[0]} -c ssl_key_file={SNAKEOIL[1]}"
+
+
+def external(url_query: str, image: str) -> dict:
+    """backup.yml/drill.yml inputs of an app_only app whose database is the server below."""
+    return {
+        "golive_app_name": "extdb",
+        "golive_layout": "app_only",
+        "golive_app_env": {"DATABASE_URL": f"postgres://ext:extpw@127.0.0.1:15432/ext{url_query}"},
+        "pg_backup_client_image": image,
+        "pg_backup_restic_repository": "",
+        "pg_backup_label": "external",
+    }
+
+
+def test_an_external_database_is_dumped_and_drilled_over_tls(root):
+    """app_only: a server outside the compose project that refuses connections without TLS,
+    dumped by a client container because the database URL says sslmode=require."""
+    image = root.check_output(f"docker inspect -f '{{{{.Config.Image}}}}' $({COMPOSE} ps -q postgres)")
+    root.check_output(f"mkdir -p /run/extdb-init && cat > /run/extdb-init/tls-only.sh <<'EOF'\n{EXT_INIT}\nEOF")
+    root.check_output(
+        "docker run -d --name golive-extdb -p 127.0.0.1:15432:5432 -e POSTGRES_USER=ext -e POSTGRES_PASSWORD=extpw "
+        f"-e POSTGRES_DB=ext -v /run/extdb-init:/docker-entrypoint-initdb.d:ro {image} postgres {EXT_TLS}"
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while root.run("docker exec golive-extdb pg_isready -q -h 127.0.0.1 -U ext").rc != 0:
+            assert time.monotonic() < deadline, root.run("docker logs golive-extdb").stderr
+            time.sleep(1)
+        root.check_output(
+            "docker exec golive-extdb psql -q -U ext -d ext -c "
+            "'CREATE TABLE t (i int); INSERT INTO t SELECT generate_series(1, 42);'"
+        )
+        proc = play("backup", external("?sslmode=disable", image))
+        assert proc.returncode != 0
+        assert "no encryption" in " ".join(proc.stdout.split()), proc.stdout
+
+        proc = play("backup", external("?sslmode=require", image))
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        dump = json.loads(root.check_output("/usr/local/sbin/golive-pg-backup list extdb"))["dumps"][0]
+        assert json.loads(root.file(f"{dump}.json").content_string)["tables"] == {"public.t": 42}
+
+        proc = play("drill", external("?sslmode=require", image))
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        evidence = json.loads(root.file("/var/lib/golive/pg_backup/extdb/drill-last.json").content_string)
+        assert evidence["result"] == "pass" and evidence["tables"]["public.t"] == {"source": 42, "restored": 42}
+    finally:
+        root.run("docker rm -f -v golive-extdb")
+        root.run("rm -rf /run/extdb-init /etc/golive/pg_backup/extdb.json")
+        root.run("rm -rf /var/backups/golive/extdb /var/lib/golive/pg_backup/extdb")

@@ -96,7 +96,7 @@ def retention(names: list[str], keep: dict[str, int], scheduled: str) -> dict[st
         "weekly": lambda d: "{:04d}-W{:02d}".format(*d.isocalendar()[:2]),
         "monthly": lambda d: d.strftime("%Y-%m"),
     }
-    sched = [(when, name) for when, name, label in parsed if label == scheduled]
+    sched = [(entry[0], entry[1]) for entry in parsed if entry[2] == scheduled]
     for tier, period in periods.items():
         seen: list[str] = []
         for when, name in sched:
@@ -107,12 +107,12 @@ def retention(names: list[str], keep: dict[str, int], scheduled: str) -> dict[st
                 break
             seen.append(key)
             reasons.setdefault(name, []).append(tier)
-    others = [name for _, name, label in parsed if label != scheduled]
+    others = [entry[1] for entry in parsed if entry[2] != scheduled]
     for name in others[: keep.get("other", 0)]:
         reasons.setdefault(name, []).append("other")
     if parsed:
         reasons.setdefault(parsed[0][1], []).append("newest")
-    remove = [name for _, name, _ in parsed if name not in reasons]
+    remove = [entry[1] for entry in parsed if entry[1] not in reasons]
     return {"keep": reasons, "remove": remove}
 
 
@@ -292,17 +292,6 @@ def stream(source: subprocess.Popen, sinks: dict[str, subprocess.Popen], out: t.
     return digest.hexdigest(), size
 
 
-def collect(proc: subprocess.Popen, what: str, timeout: float = 3600) -> None:
-    try:
-        _, err = proc.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        raise Failure(f"{what} did not finish in {timeout:.0f} s") from None
-    if proc.returncode != 0:
-        text = err.decode(errors="replace").strip() if isinstance(err, bytes) else (err or "").strip()
-        raise Failure(f"{what} failed (exit {proc.returncode}): {text or 'no message'}")
-
-
 def stderr_reader(proc: subprocess.Popen) -> tuple[threading.Thread, list[bytes]]:
     """Drain a process's stderr in the background (a full pipe would stall it)."""
     buf: list[bytes] = []
@@ -380,7 +369,8 @@ def dump_database(s: Settings, name: str, partial: Partial) -> dict[str, t.Any]:
     snap = Snapshot(s)
     try:
         if not s.cid:
-            client = int(run(s.pg("pg_dump", "--version"), env=s.pg_env).split()[-1].split(".")[0])
+            found = re.search(r"\(PostgreSQL\) (\d+)", run(s.pg("pg_dump", "--version"), env=s.pg_env))
+            client = int(found.group(1)) if found else 0
             if client < snap.version // 10000:
                 server = snap.version // 10000
                 raise Failure(
