@@ -67,6 +67,11 @@ def run(tmp_path: Path, extra: dict, playbook: Path = PLAYBOOK) -> subprocess.Co
     )
 
 
+# Well-formed age keys (the checks read their shape; no key is ever used here).
+AGE_RECIPIENT = "age1" + "qpzry9x8gf2tvdw0s3jn54khce6mua7l"[:29] * 2
+AGE_IDENTITY = "AGE-SECRET-KEY-1" + "QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L" * 2
+
+
 def with_env(**changes: str | None) -> dict:
     data = copy.deepcopy(VALID)
     for key, value in changes.items():
@@ -125,6 +130,24 @@ BAD = {
         "sshd listens on 2222 but fail2ban's sshd jail watches 22",
     ),
     "no_ssh_user": (with_vars(ansible_user=""), "set ansible_user to the sudo user Ansible connects as"),
+    "keep_no_daily_dump": (with_vars(pg_backup_keep_daily=0), "pg_backup_keep_daily at least 1"),
+    "bad_age_recipient": (
+        with_vars(pg_backup_age_recipients=["age1notakey"], pg_backup_age_identity=AGE_IDENTITY),
+        "holds values that are not age public keys (age1...) or SSH public keys: age1notakey",
+    ),
+    "age_without_identity": (
+        with_vars(pg_backup_age_recipients=[AGE_RECIPIENT]),
+        "pg_backup_age_identity holds no age or SSH private key",
+    ),
+    "restic_without_password": (
+        with_vars(pg_backup_restic_repository="sftp:restic@offsite.example.com:/srv/restic"),
+        "it needs pg_backup_restic_password (vaulted), and pg_backup_restic_ssh_key",
+    ),
+    "bad_volume_name": (with_vars(pg_backup_volumes=["../etc"]), "pg_backup_volumes must name volumes"),
+    "external_db_without_client": (
+        with_vars(golive_layout="app_only"),
+        "pg_backup_client_image must name a PostgreSQL image no older than the server",
+    ),
 }
 
 
@@ -151,3 +174,19 @@ def test_valid_input_passes_every_check_before_the_first_host_read(tmp_path):
     first_unreachable = out.index("UNREACHABLE")
     last_task = out.rindex("TASK [", 0, first_unreachable)
     assert out.startswith("TASK [golive.stack.preflight : Read the address Ansible connects from]", last_task), out
+
+
+@pytest.mark.parametrize(
+    ("playbook", "extra", "message"),
+    [
+        ("backup", {"pg_backup_label": "../etc"}, "pg_backup_label '../etc' must be letters, digits"),
+        ("drill", {"pg_backup_keep_weekly": "some"}, "must be whole numbers"),
+        ("restore", {"pg_backup_age_recipients": [AGE_RECIPIENT]}, "pg_backup_age_identity holds no age"),
+    ],
+)
+def test_backup_playbooks_refuse_bad_input_before_any_host_is_touched(tmp_path, playbook, extra, message):
+    proc = run(tmp_path, with_vars(**extra), playbook=TOP / "playbooks" / f"{playbook}.yml")
+    out = " ".join((proc.stdout + proc.stderr).split())
+    assert proc.returncode != 0, out
+    assert message in out, out
+    assert "UNREACHABLE" not in out, out
