@@ -144,6 +144,10 @@ BAD = {
         "it needs pg_backup_restic_password (vaulted), and pg_backup_restic_ssh_key",
     ),
     "bad_volume_name": (with_vars(pg_backup_volumes=["../etc"]), "pg_backup_volumes must name volumes"),
+    "external_redis_snapshot": (
+        with_vars(golive_layout="app_only", pg_backup_client_image="postgres:17", pg_backup_redis_snapshot=True),
+        "with golive_layout app_only Redis is external",
+    ),
     "external_db_without_client": (
         with_vars(golive_layout="app_only"),
         "pg_backup_client_image must name a PostgreSQL image no older than the server",

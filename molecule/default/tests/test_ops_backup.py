@@ -80,7 +80,7 @@ def test_the_media_volume_is_saved_beside_the_dump(root):
     root.check_output(f"docker volume create {labels} {APP}_media")
     image = root.check_output(f"docker inspect -f '{{{{.Config.Image}}}}' $({COMPOSE} ps -q web)")
     root.check_output(
-        f"docker run --rm -v demo_media:/m --entrypoint sh {image} -c 'mkdir -p /m/up && echo hi > /m/up/a.txt'"
+        f"docker run --rm --user 0 -v demo_media:/m --entrypoint sh {image} -c 'mkdir -p /m/up && echo hi > /m/up/a.txt'"
     )
     out = json.loads(root.check_output(f"{TOOL} dump {APP} media-check").splitlines()[-1])
     tar = out["file"].replace(".dump.age", ".media.tar.gz")
@@ -291,6 +291,8 @@ def external(url_query: str, image: str) -> dict:
         "golive_app_env": {"DATABASE_URL": f"postgres://ext:extpw@127.0.0.1:15432/ext{url_query}"},
         "pg_backup_client_image": image,
         "pg_backup_restic_repository": "",
+        "pg_backup_redis_snapshot": False,
+        "pg_backup_volumes": [],
         "pg_backup_label": "external",
     }
 
