@@ -2,3 +2,10 @@
 .PHONY: bench-hardening
 bench-hardening: venv engine images ## Lynis index of a bare and a hardened rig host, converge and re-run times
 	benchmarks/hardening.sh $(BENCH_DEBIAN)
+
+.PHONY: bench-backup bench-backup-clean
+bench-backup: venv engine demo-images ## golive-pg-backup dump, verify and drill against plain pg_dump -Fc on a >= 1 GiB pgbench database (BENCH_RUNS, BENCH_SCALE, BENCH_AGE=0); keeps the database container for the next run
+	$(BIN)/python benchmarks/backup.py
+
+bench-backup-clean: ## remove bench-backup's database container and volume (same as BENCH_CLEAN=1)
+	BENCH_CLEAN=1 python3 benchmarks/backup.py

@@ -79,9 +79,8 @@ def test_the_media_volume_is_saved_beside_the_dump(root):
     labels = f"--label com.docker.compose.project={APP} --label com.docker.compose.volume=media"
     root.check_output(f"docker volume create {labels} {APP}_media")
     image = root.check_output(f"docker inspect -f '{{{{.Config.Image}}}}' $({COMPOSE} ps -q web)")
-    root.check_output(
-        f"docker run --rm --user 0 -v demo_media:/m --entrypoint sh {image} -c 'mkdir -p /m/up && echo hi > /m/up/a.txt'"
-    )
+    write = "mkdir -p /m/up && echo hi > /m/up/a.txt"
+    root.check_output(f"docker run --rm --user 0 -v {APP}_media:/m --entrypoint sh {image} -c '{write}'")
     out = json.loads(root.check_output(f"{TOOL} dump {APP} media-check").splitlines()[-1])
     tar = out["file"].replace(".dump.age", ".media.tar.gz")
     assert tar.rsplit("/", 1)[1] in out["companions"]
