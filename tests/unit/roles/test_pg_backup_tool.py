@@ -168,3 +168,31 @@ def test_list_is_newest_first(settings, capsys):
         "shop-20261127T020000Z-manual.dump.age",
         "shop-20261125T020000Z-scheduled.dump",
     ]
+
+
+@pytest.mark.parametrize(
+    ("db", "expected"),
+    [
+        (
+            {"service": None, "image": "postgres:17", "host": "db.internal", "port": 6432, "sslmode": "require"},
+            [
+                "docker", "run", "--rm", "-i", "--network", "host", "-e", "PGPASSWORD", "-e", "PGSSLMODE",
+                "postgres:17", "pg_dump", "--username", "u", "--dbname", "n", "--no-password",
+                "--host", "db.internal", "--port", "6432",
+            ],
+        ),
+        (
+            {"service": None, "image": "postgres:17", "host": "10.0.0.5", "port": None, "sslmode": None},
+            [
+                "docker", "run", "--rm", "-i", "--network", "host", "-e", "PGPASSWORD",
+                "postgres:17", "pg_dump", "--username", "u", "--dbname", "n", "--no-password",
+                "--host", "10.0.0.5", "--port", "5432",
+            ],
+        ),
+    ],
+)  # fmt: skip
+def test_an_external_database_is_reached_by_a_client_container(settings, db, expected):
+    settings.db.update(db, user="u", name="n")
+    assert settings.pg("pg_dump", *settings.conn(), stdin=True) == expected
+    assert settings.pg_env.get("PGSSLMODE") == db["sslmode"]
+    assert settings.pg_env["PGPASSWORD"] == "p"
