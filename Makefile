@@ -97,15 +97,15 @@ lint-ansible: venv
 lint: lint-python lint-yaml lint-ansible
 
 # The host scenarios never meet (own host names and addresses), and most of their time
-# is spent waiting (bans, timers, retries, package installs, ACME validations): three
-# chains run side by side: hardening; docker then acme; default then the nginx suite.
+# is spent waiting (bans, timers, retries, package installs, ACME validations): they run
+# at most three at a time (the sub-makes below share this make's job slots).
 test:
 	$(MAKE) venv
 	$(MAKE) --output-sync=target -j2 static rig docker-repo pebble sslyze offsite backup-keys
 	$(MAKE) --output-sync=target -j3 test-hardening engine-scenarios app-scenarios
 	@echo "make test: all checks passed"
 
-# The docker and acme scenarios, one after the other.
+# The docker and acme scenarios (the engine-side rig pieces first).
 engine-scenarios: images docker-repo pebble sslyze
 	$(MAKE) test-docker test-acme
 
