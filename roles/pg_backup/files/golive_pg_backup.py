@@ -32,6 +32,7 @@ import json
 import os
 import re
 import secrets
+import signal
 import socket
 import subprocess
 import sys
@@ -546,14 +547,27 @@ def offsite(s: Settings, files: list[str], label: str) -> dict[str, t.Any]:
     return result
 
 
+def clear_stale(s: Settings) -> list[str]:
+    """Temporary files of a run that was killed (power loss, SIGKILL): under the app's lock no
+    other run can own them."""
+    stale = [n for n in os.listdir(s.dir) if n.startswith(".partial-")]
+    for name in stale:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(os.path.join(s.dir, name))
+    return stale
+
+
 def cmd_dump(s: Settings, label: str) -> dict[str, t.Any]:
     if not LABEL_RE.match(label):
         raise Failure(f"bad label {label!r}: letters, digits, dot, dash and underscore")
     os.makedirs(s.dir, mode=0o700, exist_ok=True)
+    stale = clear_stale(s)
     stamp = now().strftime(STAMP)
     base = f"{s.app}-{stamp}-{label}"
     name = f"{base}.dump" + (".age" if s.age else "")
     partial = Partial()
+    beside: list[str] = []  # files put beside the dump before it gets its name
+    named = False
     try:
         db = dump_database(s, name, partial)
         saved = [dump_volume(s, v, base, partial) for v in s.volumes]
@@ -569,24 +583,28 @@ def cmd_dump(s: Settings, label: str) -> dict[str, t.Any]:
         # The companions and the manifest first: the dump's own name comes last, so a dump
         # that has a name always has everything beside it.
         for e in extras:
-            partial.commit(e["tmp"], os.path.join(s.dir, e["file"]))
+            beside.append(os.path.join(s.dir, e["file"]))
+            partial.commit(e["tmp"], beside[-1])
         sums = "".join(f"{e['sha256']}  {e['file']}\n" for e in extras)
-        write_atomic(os.path.join(s.dir, f"{name}.json"), json.dumps(manifest, indent=1, sort_keys=True) + "\n")
-        write_atomic(os.path.join(s.dir, f"{name}.sha256"), f"{db['sha256']}  {name}\n{sums}")
+        beside += [f"{final}.json", f"{final}.sha256"]
+        write_atomic(beside[-2], json.dumps(manifest, indent=1, sort_keys=True) + "\n")
+        write_atomic(beside[-1], f"{db['sha256']}  {name}\n{sums}")
         partial.commit(os.path.join(s.dir, f".partial-{name}"), final)
+        named = True
         fsync_dir(s.dir)
     except OSError as e:
-        for suffix in (".json", ".sha256"):
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(os.path.join(s.dir, name + suffix))
         raise no_space(e, s.dir) from e
     finally:
         partial.cleanup()
+        if not named:  # no orphans: what was put beside a dump that never got its name goes too
+            for path in beside:
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(path)
     result: dict[str, t.Any] = {
         "file": os.path.join(s.dir, name), "label": label, "time": stamp, "bytes": db["bytes"],
         "sha256": db["sha256"], "encrypted": db["encrypted"], "tables": len(db["tables"]),
         "rows": sum(db["tables"].values()), "toc_entries": db["toc_entries"], "seconds": db["dump_seconds"],
-        "companions": [e["file"] for e in extras], "volumes_absent": absent,
+        "companions": [e["file"] for e in extras], "volumes_absent": absent, "stale_partials_removed": stale,
     }  # fmt: skip
     result["pruned"] = prune(s)["removed"]
     if s.restic:
@@ -793,9 +811,16 @@ def cmd_restore(s: Settings, file: str) -> dict[str, t.Any]:
     }  # fmt: skip
 
 
+def stopped(signum: int, frame: t.Any) -> None:
+    raise Failure(f"stopped by signal {signum}")
+
+
 def main(argv: list[str]) -> int:
     usage = "usage: golive-pg-backup dump APP LABEL | prune APP | drill APP [FILE] | restore APP FILE | list APP"
     os.umask(0o077)
+    # systemd and AWX stop a job with SIGTERM: end through the normal path, so temporary files
+    # and scratch containers are removed and stopped writers are started again.
+    signal.signal(signal.SIGTERM, stopped)
     if len(argv) < 2:
         print(usage, file=sys.stderr)
         return 2

@@ -196,3 +196,24 @@ def test_an_external_database_is_reached_by_a_client_container(settings, db, exp
     assert settings.pg("pg_dump", *settings.conn(), stdin=True) == expected
     assert settings.pg_env.get("PGSSLMODE") == db["sslmode"]
     assert settings.pg_env["PGPASSWORD"] == "p"
+
+
+def test_a_killed_runs_temporary_files_are_cleared_by_the_next_dump_only(settings):
+    d = Path(settings.dir)
+    write_dump(d, "shop-20261127T020000Z-manual.dump")
+    for leftover in (".partial-shop-20261127T030000Z-scheduled.dump", ".partial-shop-20261127T030000Z-x.media.tar.gz"):
+        (d / leftover).write_bytes(b"half")
+    assert sorted(gpb.clear_stale(settings)) == [
+        ".partial-shop-20261127T030000Z-scheduled.dump",
+        ".partial-shop-20261127T030000Z-x.media.tar.gz",
+    ]
+    assert sorted(os.listdir(d)) == [
+        "shop-20261127T020000Z-manual.dump",
+        "shop-20261127T020000Z-manual.dump.json",
+        "shop-20261127T020000Z-manual.dump.sha256",
+    ]
+
+
+def test_sigterm_ends_through_the_failure_path():
+    with pytest.raises(gpb.Failure, match="stopped by signal 15"):
+        gpb.stopped(15, None)
