@@ -167,13 +167,15 @@ class Settings:
             self._cid = self.service_container(self.db["service"])
         return self._cid
 
+    def running(self, service: str) -> list[str]:
+        """The running containers of a compose service of the app's project."""
+        return run([
+            "docker", "ps", "-q", "--filter", f"label=com.docker.compose.project={self.project}",
+            "--filter", f"label=com.docker.compose.service={service}", "--filter", "status=running",
+        ]).split()  # fmt: skip
+
     def service_container(self, service: str) -> str:
-        out = run(
-            [
-                "docker", "ps", "-q", "--filter", f"label=com.docker.compose.project={self.project}",
-                "--filter", f"label=com.docker.compose.service={service}", "--filter", "status=running",
-            ]
-        ).split()  # fmt: skip
+        out = self.running(service)
         if not out:
             raise Failure(f"service {service!r} of compose project {self.project!r} is not running")
         return out[0]
@@ -224,6 +226,11 @@ def locked(s: Settings, wait: float = 1800) -> t.Iterator[None]:
 # --- dump -----------------------------------------------------------------------------
 
 
+def parse_counts(lines: t.Iterable[str]) -> dict[str, int]:
+    """COUNT_SQL's output lines (schema.table|rows) as {schema.table: rows}."""
+    return {name: int(n) for name, n in (line.rsplit("|", 1) for line in lines if line)}
+
+
 class Snapshot:
     """A read-only transaction that exports its snapshot for pg_dump and counts every
     table's rows in it, so the counts are exactly what the dump holds."""
@@ -252,7 +259,7 @@ class Snapshot:
         raise Failure(f"cannot reach the database: {err or 'psql ended'}")
 
     def counts(self) -> dict[str, int]:
-        return {name: int(n) for name, n in (line.rsplit("|", 1) for line in self.ask(COUNT_SQL))}
+        return parse_counts(self.ask(COUNT_SQL))
 
     def close(self) -> None:
         with contextlib.suppress(Exception):
@@ -537,7 +544,8 @@ def offsite(s: Settings, files: list[str], label: str) -> dict[str, t.Any]:
     tag_args = [a for tag in tags for a in ("--tag", tag)]
     out = restic(s, "backup", "--json", "--host", socket.gethostname(), *tag_args, *files)
     summary: dict[str, t.Any] = next((json.loads(line) for line in out.splitlines() if '"summary"' in line), {})
-    result = {"repository": s.restic["repository"] if s.restic else "", "snapshot": summary.get("snapshot_id")}
+    assert s.restic
+    result = {"repository": s.restic["repository"], "snapshot": summary.get("snapshot_id")}
     if label == s.scheduled:
         k = s.keep
         restic(
@@ -624,13 +632,13 @@ def write_state(s: Settings, name: str, data: dict[str, t.Any]) -> None:
 
 
 def dumps(s: Settings) -> list[str]:
-    """The app's complete dumps (a name, a checksum and a manifest), newest first."""
+    """The app's dumps (named: complete), newest first."""
     try:
         names = os.listdir(s.dir)
     except FileNotFoundError:
         return []
-    found = [n for n in names if DUMP_RE.match(n) and DUMP_RE.match(n)["app"] == s.app]  # type: ignore[index]
-    return sorted(found, key=lambda n: (DUMP_RE.match(n)["stamp"], n), reverse=True)  # type: ignore[index]
+    found = [(m["stamp"], n) for n in names if (m := DUMP_RE.match(n)) and m["app"] == s.app]
+    return [n for _stamp, n in sorted(found, reverse=True)]
 
 
 def prune(s: Settings) -> dict[str, t.Any]:
@@ -700,7 +708,7 @@ def restore_into(s: Settings, path: str, target: list[str], env: dict[str, str])
 def scratch_counts(s: Settings, cid: str, db: str) -> dict[str, int]:
     out = run(["docker", "exec", "-i", cid, "psql", "-X", "-qAt", "-v", "ON_ERROR_STOP=1", "-U", "postgres", "-d", db],
               input_=COUNT_SQL.encode())  # fmt: skip
-    return {name: int(n) for name, n in (line.rsplit("|", 1) for line in out.splitlines() if line)}
+    return parse_counts(out.splitlines())
 
 
 def cmd_drill(s: Settings, file: str | None) -> dict[str, t.Any]:
@@ -778,12 +786,7 @@ def cmd_restore(s: Settings, file: str) -> dict[str, t.Any]:
     transaction, writers started again whatever happened, row counts compared."""
     path, manifest = checked(s, file)
     safety = cmd_dump(s, "pre-restore")
-    stopped: list[str] = []
-    for service in s.writers:
-        stopped += run([
-            "docker", "ps", "-q", "--filter", f"label=com.docker.compose.project={s.project}",
-            "--filter", f"label=com.docker.compose.service={service}", "--filter", "status=running",
-        ]).split()  # fmt: skip
+    stopped = [cid for service in s.writers for cid in s.running(service)]
     t0 = time.monotonic()
     try:
         if stopped:
