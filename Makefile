@@ -57,7 +57,7 @@ registry: images
 demo-images: images
 
 rig: registry demo-images
-	$(RIG)/registry.sh push golive-demo/app:v1 golive-demo/app:v2 golive-demo/postgres:17 golive-demo/redis:8
+	$(RIG)/registry.sh push golive-demo/app:v1 golive-demo/app:v2 golive-demo/app:broken golive-demo/app:badmigrate golive-demo/app:v3 golive-demo/postgres:17 golive-demo/redis:8
 
 secrets: venv
 	$(RIG)/secrets.sh $(SECRETS) $(VAULT_PASS) $(SANDBOX)

@@ -1,6 +1,10 @@
 #!/usr/bin/env bash
 # Build (or reuse) the demo images the sandbox runs, from Debian 13 packages only:
 #   golive-demo/app:v1, golive-demo/app:v2   (tests/fixtures/demo_app; v2 adds one migration)
+#   golive-demo/app:broken      v2 whose /healthz always answers 503 (never becomes healthy)
+#   golive-demo/app:badmigrate  v2 plus a migration notes.0003 that always fails
+#   golive-demo/app:v3          v2 plus notes.0003_note_author, a NOT NULL column v2's code
+#                               cannot insert into (backward_compatible = False)
 #   golive-demo/postgres:17, golive-demo/redis:8
 # Each image is cached by the hash of its recipe (Dockerfile dir, build context, build
 # args, base image recipe): a second run rebuilds nothing. Needs the engine up and
@@ -17,14 +21,29 @@ base_recipe=$(image_recipe "$base")
 [ -n "$base_recipe" ] || die "$base is missing: run tests/rig/images.sh 13 first"
 
 # demo_build REF DOCKERFILE_DIR CONTEXT [build args...]
-# The hash covers what the build reads: the Dockerfile dir and the context (for the app:
-# src/, overlays/ and .dockerignore, so editing the README rebuilds nothing).
+# The hash covers what the build reads: the Dockerfile dir and the context.
 demo_build() {
-  local ref=$1 dir=$2 ctx=$3 hash inputs; shift 3
-  inputs=("$ctx")
-  if [ -d "$ctx/src" ]; then inputs=("$ctx/src" "$ctx/overlays" "$ctx/.dockerignore"); fi
-  hash=$(recipe_hash "$dir" "${inputs[@]}" "$base_recipe" "$ref" "$@")
+  local ref=$1 dir=$2 ctx=$3 hash; shift 3
+  hash=$(recipe_hash "$dir" "$ctx" "$base_recipe" "$ref" "$@")
   build_image "$ref" "$ctx" "$hash" -f "$dir/Dockerfile" --build-arg "BASE=$base" "$@"
+}
+
+# app_build VERSION [OVERLAY...]: golive-demo/app:VERSION, src/ with overlays/OVERLAY/ laid
+# over it in the order given. The hash covers the Dockerfile dir, src/, .dockerignore and
+# the overlays this image uses (contents, and file names, so a renamed migration counts),
+# in order: editing the README or another version's overlay rebuilds nothing.
+app_build() {
+  local version=$1 ctx="$fixtures/demo_app" dir="$fixtures/images/app" overlay hash names
+  local inputs=(src .dockerignore); shift
+  for overlay in "$@"; do
+    [ -d "$ctx/overlays/$overlay" ] || die "golive-demo/app:$version: no overlay $overlay"
+    inputs+=("overlays/$overlay")
+  done
+  names=$(cd "$ctx" && find "${inputs[@]}" -type f | LC_ALL=C sort | sha256sum | cut -c1-16)
+  hash=$(recipe_hash "$dir" "${inputs[@]/#/$ctx/}" "$base_recipe" "golive-demo/app:$version" \
+    "VERSION=$version" "OVERLAYS=$*" "files=$names")
+  build_image "golive-demo/app:$version" "$ctx" "$hash" -f "$dir/Dockerfile" \
+    --build-arg "BASE=$base" --build-arg "VERSION=$version" --build-arg "OVERLAYS=$*"
 }
 
 start=$SECONDS
@@ -32,10 +51,11 @@ demo_build "golive-demo/postgres:$pg_major" "$fixtures/images/postgres" "$fixtur
   --build-arg "PG_MAJOR=$pg_major"
 demo_build "golive-demo/redis:$redis_major" "$fixtures/images/redis" "$fixtures/images/redis" \
   --build-arg "REDIS_MAJOR=$redis_major"
-for version in v1 v2; do
-  demo_build "golive-demo/app:$version" "$fixtures/images/app" "$fixtures/demo_app" \
-    --build-arg "VERSION=$version"
-done
+app_build v1
+app_build v2 v2
+app_build broken v2 broken
+app_build badmigrate v2 badmigrate
+app_build v3 v2 v3
 
 # The tags promise these majors: fail if Debian moved on.
 got=$(docker run --rm --entrypoint redis-server "golive-demo/redis:$redis_major" --version)
