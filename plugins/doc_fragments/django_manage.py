@@ -43,3 +43,12 @@ options:
     type: str
     default: manage.py
 """
+
+    # Modules that work on one database: extends_documentation_fragment golive.stack.django_manage.database
+    DATABASE = r"""
+options:
+  database:
+    description: Django database alias.
+    type: str
+    default: default
+"""

@@ -2,8 +2,9 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Django management work in a one-off container of a Compose service (private).
 
-Plans and check results are read as JSON from Django's own APIs (``MigrationExecutor``,
-the system check registry) through ``manage.py shell -c``, never from English output.
+Plans, check results and user accounts are read as JSON from Django's own APIs
+(``MigrationExecutor``, the system check registry, the user model) through
+``manage.py shell -c``, never from English output.
 The script gets its parameters as one JSON line on stdin and prints its answer as one
 JSON line after a per-run sentinel line, so whatever the app prints while it starts up
 is ignored.
@@ -22,6 +23,9 @@ MANAGE_OPTIONS: dict[str, dict[str, t.Any]] = {
     "python": {"type": "str", "default": "python3"},
     "manage_py": {"type": "str", "default": "manage.py"},
 }
+
+# For the modules that work on one database (doc fragment golive.stack.django_manage.database).
+DATABASE_OPTION: dict[str, dict[str, t.Any]] = {"database": {"type": "str", "default": "default"}}
 
 CHECK_LEVELS = {"DEBUG": 10, "INFO": 20, "WARNING": 30, "ERROR": 40, "CRITICAL": 50}
 
@@ -75,7 +79,10 @@ def _golive_main():
                     ordered.append(node)
         answer = {
             "targets": [list(target) for target in targets],
-            "plan": [[migration.app_label, migration.name, backwards] for migration, backwards in plan],
+            # a migration class may declare `backward_compatible = False`: the old release
+            # cannot run against the migrated schema
+            "plan": [[migration.app_label, migration.name, backwards,
+                      bool(getattr(migration, "backward_compatible", True))] for migration, backwards in plan],
             "migrations": [[app_label, name, (app_label, name) in applied] for app_label, name in ordered],
         }
     except Exception as exc:
@@ -115,6 +122,83 @@ def _golive_main():
             {"id": message.id, "level_no": message.level, "message": str(message.msg),
              "hint": None if message.hint is None else str(message.hint), "obj": label(message.obj)}
             for message in found]}
+    except Exception as exc:
+        answer = {"error": "%s: %s" % (type(exc).__name__, exc)}
+    print(params["sentinel"])
+    print(json.dumps(answer))
+
+
+_golive_main()
+"""
+
+
+# The password reaches the script only on stdin. It is compared with the stored hash
+# through the hashers directly: User.check_password() would save a rehash, in check mode too.
+SUPERUSER_SCRIPT = """
+def _golive_main():
+    import json
+    import sys
+
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.hashers import check_password
+
+    params = json.loads(sys.stdin.readline())
+    try:
+        user_model = get_user_model()
+        manager = user_model._default_manager.db_manager(params["database"])
+        username_field = user_model.USERNAME_FIELD
+        email_field = user_model.get_email_field_name()
+        fields = {field.name for field in user_model._meta.concrete_fields}
+        flags = [name for name in ("is_superuser", "is_staff", "is_active") if name in fields]
+        email = params["email"]
+        if email_field == username_field:  # the username is the email
+            email = None
+        if email is not None:
+            if email_field not in fields:
+                raise ValueError("%s has no field %r for the email" % (user_model._meta.label, email_field))
+            if hasattr(manager, "normalize_email"):
+                email = manager.normalize_email(email)
+        shown = [username_field] + [name for name in [email_field] if name in fields and name != username_field]
+
+        def state(user):
+            values = {name: "" if getattr(user, name) is None else str(getattr(user, name)) for name in shown}
+            values.update((name, bool(getattr(user, name))) for name in flags)
+            return values
+
+        try:
+            user = manager.get(**{username_field: params["username"]})
+        except user_model.DoesNotExist:
+            user = None
+        updated = []
+        if user is None:
+            before = None
+            user_data = {username_field: params["username"], "password": params["password"]}
+            if email is not None:
+                user_data[email_field] = email
+            if params["check_mode"]:
+                after = {name: "" for name in shown}
+                after.update((name, str(value)) for name, value in user_data.items() if name in shown)
+                after.update((name, True) for name in flags)
+            else:
+                after = state(manager.create_superuser(**user_data))
+        else:
+            before = state(user)
+            for name in flags:
+                if not getattr(user, name):
+                    setattr(user, name, True)
+                    updated.append(name)
+            if email is not None and getattr(user, email_field) != email:
+                setattr(user, email_field, email)
+                updated.append(email_field)
+            if (params["update_password"] == "always" and params["password"] is not None
+                    and not check_password(params["password"], user.password)):
+                user.set_password(params["password"])
+                updated.append("password")
+            if updated and not params["check_mode"]:
+                user.save(update_fields=updated)
+            after = state(user)
+        answer = {"user_model": user_model._meta.label, "created": user is None, "updated": updated,
+                  "before": before, "after": after}
     except Exception as exc:
         answer = {"error": "%s: %s" % (type(exc).__name__, exc)}
     print(params["sentinel"])
@@ -192,7 +276,15 @@ def read_migrations(module: t.Any, targets: list[list[str | None]] | None) -> di
 
 
 def plan_steps(state: t.Mapping[str, t.Any]) -> list[dict[str, t.Any]]:
-    return [{"app_label": app, "name": name, "backwards": bool(back)} for app, name, back in state["plan"]]
+    return [
+        {"app_label": app, "name": name, "backwards": bool(back), "backward_compatible": bool(compatible)}
+        for app, name, back, compatible in state["plan"]
+    ]
+
+
+def plan_backward_compatible(steps: t.Iterable[t.Mapping[str, t.Any]]) -> bool:
+    """Whether the release before the plan can run on the schema after it: every forward step is."""
+    return all(step["backward_compatible"] for step in steps if not step["backwards"])
 
 
 def rollback_target(state: t.Mapping[str, t.Any]) -> list[str]:
@@ -212,7 +304,7 @@ def _showmigrations(migrations: t.Iterable[tuple[str, str, bool]]) -> str:
 def migration_diff(state: t.Mapping[str, t.Any]) -> dict[str, str]:
     """Before: applied ([X]) and pending ([ ]) migrations; after: the same once the plan ran."""
     after = {(app, name): bool(applied) for app, name, applied in state["migrations"]}
-    for app, name, backwards in state["plan"]:
+    for app, name, backwards, _compatible in state["plan"]:
         after[(app, name)] = not backwards
     return {
         "before": _showmigrations((app, name, bool(applied)) for app, name, applied in state["migrations"]),
@@ -244,6 +336,7 @@ def migrate(module: t.Any) -> dict[str, t.Any]:
         "changed": bool(plan),
         "plan": plan,
         "applied": [],
+        "backward_compatible": plan_backward_compatible(plan),
         "rollback_target": rollback_target(before),
     }
     if module._diff:
@@ -299,4 +392,46 @@ def check(module: t.Any) -> dict[str, t.Any]:
             f"not silenced: {', '.join(blocking)}",
             **result,
         )
+    return result
+
+
+# --- superuser ---------------------------------------------------------------------------
+
+
+def superuser_diff(answer: t.Mapping[str, t.Any], password_given: bool) -> dict[str, t.Any]:
+    """The account's fields before and after; a password shows only as a marker."""
+    before = dict(answer["before"] or {})
+    after = dict(answer["after"])
+    if "password" in answer["updated"]:
+        before["password"] = "(old)"
+        after["password"] = "(new)"
+    elif answer["created"] and password_given:
+        after["password"] = "(set)"
+    return {"before": before, "after": after}
+
+
+def superuser(module: t.Any) -> dict[str, t.Any]:
+    """Ensure the superuser (in check mode: report what would change); return the module result."""
+    params = module.params
+    check_params(module)
+    answer = run_script(
+        module,
+        SUPERUSER_SCRIPT,
+        {
+            "database": params["database"],
+            "username": params["username"],
+            "email": params["email"],
+            "password": params["password"],
+            "update_password": params["update_password"],
+            "check_mode": module.check_mode,
+        },
+    )
+    result: dict[str, t.Any] = {
+        "changed": bool(answer["created"] or answer["updated"]),
+        "created": bool(answer["created"]),
+        "updated": list(answer["updated"]),
+        "user_model": answer["user_model"],
+    }
+    if module._diff:
+        result["diff"] = superuser_diff(answer, params["password"] is not None)
     return result

@@ -19,6 +19,11 @@ description:
   - With O(target), migrates to the given migrations instead of the latest ones, forwards
     or backwards. Feed it the RV(rollback_target) of an earlier run to return the
     database to the state it had before that run.
+  - Each step says whether the migration is backward compatible, that is whether the
+    release before it can still run on the migrated schema. A migration is, unless its
+    C(Migration) class sets C(backward_compatible = False) (a convention of this
+    collection, read from the loaded migration). RV(backward_compatible) sums up the plan,
+    so a play can show a maintenance page while such a release migrates and switches.
   - The database service must already be running; the one-off container starts none of
     the service's dependencies.
 author:
@@ -34,11 +39,8 @@ attributes:
     details: Shows applied and pending migrations before and after the plan, one per line.
 extends_documentation_fragment:
   - golive.stack.django_manage
+  - golive.stack.django_manage.database
 options:
-  database:
-    description: Django database alias.
-    type: str
-    default: default
   target:
     description:
       - Migrate to these states instead of the latest migrations, applied in order.
@@ -62,6 +64,11 @@ EXAMPLES = r"""
     project_name: shop
   check_mode: true
   register: shop_migrations
+
+- name: Say when the release needs a maintenance window
+  ansible.builtin.debug:
+    msg: "The old release cannot run on the new schema: maintenance page during migrate and switch"
+  when: not shop_migrations.backward_compatible
 
 - name: Apply them
   golive.stack.django_migrate:
@@ -106,8 +113,14 @@ plan:
       description: Whether the step unapplies the migration.
       type: bool
       returned: success
+    backward_compatible:
+      description:
+        - False when the migration's C(Migration) class sets C(backward_compatible = False),
+          true otherwise. Reported for backwards steps too.
+      type: bool
+      returned: success
   sample:
-    - {app_label: orders, name: 0002_order_note, backwards: false}
+    - {app_label: orders, name: 0002_order_note, backwards: false, backward_compatible: true}
 applied:
   description:
     - The steps that were executed, same shape as RV(plan).
@@ -116,7 +129,15 @@ applied:
   type: list
   elements: dict
   sample:
-    - {app_label: orders, name: 0002_order_note, backwards: false}
+    - {app_label: orders, name: 0002_order_note, backwards: false, backward_compatible: true}
+backward_compatible:
+  description:
+    - Whether every forward step of RV(plan) is backward compatible (true for an empty plan
+      or one that only goes back), that is whether the running release can keep serving
+      while the plan is applied and until the new release takes over.
+  returned: success
+  type: bool
+  sample: true
 rollback_target:
   description:
     - The state of the database before this run, per app with migrations its last applied
@@ -137,7 +158,7 @@ def main() -> None:
     module = AnsibleModule(
         argument_spec={
             **_django.MANAGE_OPTIONS,
-            "database": {"type": "str", "default": "default"},
+            **_django.DATABASE_OPTION,
             "target": {"type": "list", "elements": "str"},
         },
         supports_check_mode=True,

@@ -74,12 +74,76 @@ def test_rollback_target_is_last_applied_per_app_or_zero():
     assert _django.rollback_target(state) == ["audit:zero", "auth:0002_x", "notes:0001_initial"]
 
 
+def _step(backwards, compatible):
+    return {"app_label": "notes", "name": "0002_x", "backwards": backwards, "backward_compatible": compatible}
+
+
+@pytest.mark.parametrize(
+    "steps, expected",
+    [
+        ([], True),
+        ([_step(False, True), _step(False, True)], True),
+        ([_step(False, True), _step(False, False)], False),
+        ([_step(True, False)], True),
+        ([_step(True, False), _step(False, False)], False),
+    ],
+    ids=["empty", "all_compatible", "one_incompatible", "backwards_do_not_count", "forward_after_backwards"],
+)
+def test_plan_backward_compatible(steps, expected):
+    assert _django.plan_backward_compatible(steps) is expected
+
+
+def test_plan_steps_carry_backward_compatible():
+    state = {"plan": [["notes", "0002_x", False, False], ["notes", "0001_y", True, True]]}
+    assert _django.plan_steps(state) == [
+        _step(False, False) | {"name": "0002_x"},
+        _step(True, True) | {"name": "0001_y"},
+    ]
+
+
+ACCOUNT = {"username": "admin", "email": "a@example.org", "is_staff": True}
+
+
+@pytest.mark.parametrize(
+    "answer, password_given, expected",
+    [
+        (
+            {"created": True, "updated": [], "before": None, "after": ACCOUNT},
+            True,
+            {"before": {}, "after": ACCOUNT | {"password": "(set)"}},
+        ),
+        (
+            {"created": True, "updated": [], "before": None, "after": ACCOUNT},
+            False,
+            {"before": {}, "after": ACCOUNT},
+        ),
+        (
+            {"created": False, "updated": ["password"], "before": ACCOUNT, "after": ACCOUNT},
+            True,
+            {"before": ACCOUNT | {"password": "(old)"}, "after": ACCOUNT | {"password": "(new)"}},
+        ),
+        (
+            {"created": False, "updated": [], "before": ACCOUNT, "after": ACCOUNT},
+            True,
+            {"before": ACCOUNT, "after": ACCOUNT},
+        ),
+    ],
+    ids=["created_with_password", "created_without", "password_changed", "password_kept"],
+)
+def test_superuser_diff_shows_the_password_only_as_a_marker(answer, password_given, expected):
+    assert _django.superuser_diff(answer, password_given) == expected
+
+
 @pytest.mark.parametrize("level_no, name", [(0, "DEBUG"), (10, "DEBUG"), (25, "INFO"), (40, "ERROR"), (99, "CRITICAL")])
 def test_level_name(level_no, name):
     assert _django.level_name(level_no) == name
 
 
-@pytest.mark.parametrize("script", [_django.PLAN_SCRIPT, _django.CHECK_SCRIPT], ids=["plan", "check"])
+@pytest.mark.parametrize(
+    "script",
+    [_django.PLAN_SCRIPT, _django.CHECK_SCRIPT, _django.SUPERUSER_SCRIPT],
+    ids=["plan", "check", "superuser"],
+)
 def test_scripts_compile_and_only_define_one_name(script):
     namespace: dict = {}
     code = compile(script.replace("\n_golive_main()\n", "\n"), "<script>", "exec")
