@@ -5,7 +5,7 @@ PLUGIN_PATHS := plugins tests/unit tests/sanity tests/fixtures tests/integration
 # working directory, so a mirror inside the checkout would look empty to it.
 SANITY_ROOT ?= /tmp/golive-stack-sanity/ansible_collections/golive/stack
 
-.PHONY: unit lint-python sanity get-pip-standin
+.PHONY: unit lint-python sanity get-pip-standin test-django-modules
 
 unit: venv
 	$(BIN)/pytest -q tests/unit
@@ -31,3 +31,8 @@ get-pip-standin: venv
 sanity: venv get-pip-standin
 	$(BIN)/python tests/sanity/stage.py $(SANITY_ROOT)
 	cd $(SANITY_ROOT) && $(BIN)/ansible-test sanity --venv --python 3.11 --color no
+
+# The Django modules for real: the demo app images against PostgreSQL on this machine's
+# engine (demo-images brings the engine up).
+test-django-modules: venv demo-images collection-link
+	$(BIN)/pytest -q tests/integration/test_django_modules.py
