@@ -27,7 +27,8 @@ options:
       - Known settings and their default variables are V(secret_key=DJANGO_SECRET_KEY),
         V(debug=DJANGO_DEBUG), V(allowed_hosts=DJANGO_ALLOWED_HOSTS),
         V(csrf_trusted_origins=CSRF_TRUSTED_ORIGINS), V(public_url=SITE_URL),
-        V(database_url=DATABASE_URL), V(redis_url=REDIS_URL).
+        V(database_url=DATABASE_URL), V(redis_url=REDIS_URL),
+        V(cors_allowed_origins=CORS_ALLOWED_ORIGINS).
     type: dict
     default: {}
 seealso:
@@ -78,6 +79,10 @@ _value:
         The Redis URL: scheme, host, port (6379 by default), db, username, password, tls
         (true for rediss).
       type: dict
+    cors_allowed_origins:
+      description: CORS_ALLOWED_ORIGINS (django-cors-headers), or null when not set.
+      type: list
+      elements: str
     env_keys:
       description: >-
         Which variable carries each setting (the defaults merged with O(keys)), for

@@ -21,6 +21,7 @@ DEFAULT_KEYS = {
     "public_url": "SITE_URL",
     "database_url": "DATABASE_URL",
     "redis_url": "REDIS_URL",
+    "cors_allowed_origins": "CORS_ALLOWED_ORIGINS",
 }
 
 TRUE_WORDS = ("true", "1", "yes", "on")
@@ -38,6 +39,14 @@ PLACEHOLDER_PATTERN = re.compile(
     r"|change[-_]?me.*|your[-_ ].*|<.*>|x{3,}|example[-_]secret|insecure|django-insecure-.*|todo|replace.*",
     re.IGNORECASE,
 )
+
+# Names and references (host names, image references, email addresses) are read part by
+# part (between . / : @) against a narrower list: "replace.*" or "todo" would refuse
+# replacement.io or ghcr.io/acme/todo. A <...> counts anywhere.
+PLACEHOLDER_PART_PATTERN = re.compile(r"change[-_]?me.*|your[-_ ].*|x{3,}|replace[-_]?me", re.IGNORECASE)
+TEMPLATE_PATTERN = re.compile(r"<[^<>]*>")
+# Reserved for documentation (RFC 2606, RFC 6761): no real site, registry or mailbox.
+EXAMPLE_DOMAIN_PATTERN = re.compile(r"(?:.*\.)?example\.(?:com|net|org)\.?|.*\.example\.?", re.IGNORECASE)
 
 
 class SettingsError(ValueError):
@@ -172,6 +181,7 @@ def app_settings(env: t.Mapping[str, t.Any], keys: t.Mapping[str, t.Any] | None 
         "public_url": raw["public_url"],
         "database": parse_database_url(raw["database_url"], names["database_url"]),
         "redis": parse_redis_url(raw["redis_url"], names["redis_url"]),
+        "cors_allowed_origins": parse_list(raw["cors_allowed_origins"], names["cors_allowed_origins"]),
         # which variable carries each setting, for messages that use the app's own names
         "env_keys": names,
     }
@@ -186,3 +196,52 @@ def placeholder_keys(env: t.Mapping[str, t.Any]) -> list[str]:
     if not isinstance(env, t.Mapping):
         raise SettingsError(f"expected the app's environment as a dict, got {type(env).__name__}")
     return [name for name, value in env.items() if is_placeholder(value)]
+
+
+def _hosts_in(value: str) -> list[str]:
+    """Where a host name sits in a site name, an image reference or an email address."""
+    first = value.split("/", 1)[0]
+    return [value, first.rsplit("@", 1)[-1].split(":", 1)[0]]
+
+
+def has_placeholder(value: t.Any) -> bool:
+    """A name or reference (host name, image reference, email address) that is a placeholder.
+
+    Blank; a ``<...>`` anywhere (``<registry>/app:1.0``); a part between ``. / : @`` such as
+    ``your-org``, ``changeme``, ``replace-me`` or ``xxx``; or a host under the domains reserved for
+    documentation (``example.com``, ``.net``, ``.org``, ``.example``).
+    """
+    if not isinstance(value, str):
+        return False
+    text = value.strip()
+    return (
+        not text
+        or TEMPLATE_PATTERN.search(text) is not None
+        or any(PLACEHOLDER_PART_PATTERN.fullmatch(part) for part in re.split(r"[./:@]", text))
+        or any(EXAMPLE_DOMAIN_PATTERN.fullmatch(host) for host in _hosts_in(text))
+    )
+
+
+def placeholder_paths(data: t.Mapping[str, t.Any]) -> list[str]:
+    """Where, in the variables given (name -> value), a string value has a placeholder.
+
+    Nested dicts and lists are walked; paths read ``golive_images.web`` and
+    ``golive_domain_aliases[0]``. Values are judged by has_placeholder.
+    """
+    if not isinstance(data, t.Mapping):
+        raise SettingsError(f"expected variables as a dict, got {type(data).__name__}")
+    found: list[str] = []
+
+    def walk(value: t.Any, path: str) -> None:
+        if isinstance(value, t.Mapping):
+            for key, item in value.items():
+                walk(item, f"{path}.{key}")
+        elif isinstance(value, (list, tuple)):
+            for index, item in enumerate(value):
+                walk(item, f"{path}[{index}]")
+        elif has_placeholder(value):
+            found.append(path)
+
+    for name, value in data.items():
+        walk(value, str(name))
+    return found

@@ -48,6 +48,7 @@ def test_app_settings_with_default_names():
             "password": None,
             "tls": False,
         },
+        "cors_allowed_origins": None,
         "env_keys": {
             "secret_key": "DJANGO_SECRET_KEY",
             "debug": "DJANGO_DEBUG",
@@ -56,8 +57,20 @@ def test_app_settings_with_default_names():
             "public_url": "SITE_URL",
             "database_url": "DATABASE_URL",
             "redis_url": "REDIS_URL",
+            "cors_allowed_origins": "CORS_ALLOWED_ORIGINS",
         },
     }
+
+
+def test_app_settings_reads_cors_origins_by_default_or_mapped_name():
+    origins = "https://shop.example.com, https://www.shop.example.com"
+    assert APP_SETTINGS({**ENV, "CORS_ALLOWED_ORIGINS": origins})["cors_allowed_origins"] == [
+        "https://shop.example.com",
+        "https://www.shop.example.com",
+    ]
+    settings = APP_SETTINGS({"API_ORIGINS": "https://a.test"}, {"cors_allowed_origins": "API_ORIGINS"})
+    assert settings["cors_allowed_origins"] == ["https://a.test"]
+    assert settings["env_keys"]["cors_allowed_origins"] == "API_ORIGINS"
 
 
 def test_app_settings_mapping_overrides_per_key_and_missing_is_none():
@@ -107,3 +120,30 @@ def test_placeholders_lists_keys_in_order_strings_only():
 def test_placeholders_rejects_non_dict():
     with pytest.raises(AnsibleFilterError, match="placeholders: expected the app's environment as a dict"):
         PLACEHOLDERS("changeme")
+
+
+def test_placeholders_deep_names_paths_into_names_and_references():
+    inputs = {
+        "golive_app_name": "shop",
+        "golive_domain": "shop.golive.test",
+        "golive_domain_aliases": ["www.shop.golive.test", "www.example.com"],
+        "golive_images": {
+            "web": "<registry>/shop:1.0",
+            "postgres": "docker.io/library/postgres:17",
+            "redis": "ghcr.io/your-org/redis:8",
+        },
+        "app_superuser_email": "admin@shop.golive.test",
+        "replicas": 2,
+    }
+    assert PLACEHOLDERS(inputs, deep=True) == ["golive_domain_aliases[1]", "golive_images.web", "golive_images.redis"]
+
+
+def test_placeholders_shallow_stays_whole_values_at_the_top():
+    # without deep, nested values and parts of names are not looked at
+    inputs = {"golive_domain": "www.example.com", "golive_images": {"web": "<registry>/shop:1.0"}, "P": "changeme"}
+    assert PLACEHOLDERS(inputs) == ["P"]
+
+
+def test_placeholders_deep_rejects_non_dict():
+    with pytest.raises(AnsibleFilterError, match="placeholders: expected variables as a dict, got list"):
+        PLACEHOLDERS(["example.com"], deep=True)

@@ -290,3 +290,93 @@ def test_key_map_rejects_unknown_settings_and_bad_names():
         _settings.key_map({"secret": "SECRET_KEY"})
     with pytest.raises(_settings.SettingsError, match="keys: debug must name an environment variable"):
         _settings.key_map({"debug": ""})
+
+
+def test_key_map_knows_cors_allowed_origins():
+    assert _settings.key_map(None)["cors_allowed_origins"] == "CORS_ALLOWED_ORIGINS"
+    assert _settings.key_map({"cors_allowed_origins": "API_ORIGINS"})["cors_allowed_origins"] == "API_ORIGINS"
+
+
+def test_app_settings_cors_origins_blank_is_an_empty_list_and_missing_is_none():
+    assert _settings.app_settings({"CORS_ALLOWED_ORIGINS": ""})["cors_allowed_origins"] == []
+    assert _settings.app_settings({})["cors_allowed_origins"] is None
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "",
+        "  ",
+        "your-domain.com",
+        "YOUR_DOMAIN",
+        "app.your-domain.com",
+        "changeme.golive.test",
+        "www.CHANGE-ME.io",
+        "<domain>",
+        "<registry>/app:1.0",
+        "registry.golive.test/<app>:v1",
+        "<registry.example>/app",
+        "ghcr.io/your-org/app:1.0",
+        "registry.golive.test/shop:xxx",
+        "replace-me.golive.test",
+        "example.com",
+        "www.example.com",
+        "shop.EXAMPLE.org",
+        "api.example.net.",
+        "shop.example",
+        "registry.example.com:5000/shop/web:1.2",
+        "admin@example.com",
+        "admin@yoursurgery.example.com",
+        "your_name@shop.golive.test",
+    ],
+)
+def test_names_and_references_with_placeholders(value):
+    assert _settings.has_placeholder(value)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "demo.golive.test",
+        "registry.golive.test:5000/golive-demo/app:v1",
+        "docker.io/library/postgres:17",
+        "postgres:17",
+        "ghcr.io/acme/todo:1.2",
+        "todo.acme.io",
+        "replacement.io",
+        "insecure-parts.shop",
+        "myexample.com",
+        "examples.com",
+        "example.com.au",
+        "example/app:1.0",
+        "app@sha256:" + "0" * 64,
+        "admin@company.io",
+        "my-changeme.io",
+        None,
+        8001,
+        ["example.com"],
+    ],
+)
+def test_real_names_and_references_and_non_strings_are_not_placeholders(value):
+    assert not _settings.has_placeholder(value)
+
+
+def test_placeholder_paths_walks_dicts_and_lists_in_order():
+    data = {
+        "golive_domain": "shop.golive.test",
+        "golive_domain_aliases": ["www.shop.golive.test", "your-alias.golive.test"],
+        "golive_images": {"web": "<registry>/shop:1", "redis": "redis:8", "extra": ["xxx/tool:1"]},
+        "nested": {"deeper": {"host": "example.org"}},
+        "unset": None,
+    }
+    assert _settings.placeholder_paths(data) == [
+        "golive_domain_aliases[1]",
+        "golive_images.web",
+        "golive_images.extra[0]",
+        "nested.deeper.host",
+    ]
+
+
+def test_placeholder_paths_rejects_non_dicts():
+    with pytest.raises(_settings.SettingsError, match="expected variables as a dict, got str"):
+        _settings.placeholder_paths("example.com")
