@@ -8,6 +8,8 @@ the lockout checks read the host, last (molecule/hardening runs them against rea
 import copy
 import json
 import os
+import re
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -39,14 +41,16 @@ VALID = {
 }
 
 
-def run(tmp_path: Path, extra: dict, playbook: Path = PLAYBOOK) -> subprocess.CompletedProcess:
+def run(
+    tmp_path: Path, extra: dict, playbook: Path = PLAYBOOK, environ: dict | None = None
+) -> subprocess.CompletedProcess:
     inventory = tmp_path / "hosts.yml"
     inventory.write_text(
         json.dumps({"all": {"children": {"golive": {"hosts": {"target": {"ansible_host": NOWHERE}}}}}})
     )
     variables = tmp_path / "vars.json"
     variables.write_text(json.dumps(extra))
-    env = dict(os.environ, ANSIBLE_CONFIG=str(TOP / "ansible.cfg"), ANSIBLE_NOCOLOR="1")
+    env = dict(os.environ, ANSIBLE_CONFIG=str(TOP / "ansible.cfg"), ANSIBLE_NOCOLOR="1", **(environ or {}))
     return subprocess.run(
         [
             str(TOP / ".venv/bin/ansible-playbook"),
@@ -86,6 +90,16 @@ def with_vars(**changes) -> dict:
     data = copy.deepcopy(VALID)
     data.update(changes)
     return data
+
+
+def without(*names: str) -> dict:
+    data = copy.deepcopy(VALID)
+    for name in names:
+        data.pop(name)
+    return data
+
+
+SITE_ORIGINS = "https://demo.golive.test, https://www.demo.golive.test"
 
 
 BAD = {
@@ -152,13 +166,117 @@ BAD = {
         with_vars(golive_layout="app_only"),
         "pg_backup_client_image must name a PostgreSQL image no older than the server",
     ),
+    # required inputs (the role's argument spec names every missing one)
+    "missing_required_inputs": (
+        without("golive_images", "golive_app_env"),
+        "missing required arguments: golive_app_env, golive_images",
+    ),
+    # placeholders in the inputs besides the app's environment (names, never values)
+    "placeholder_domain": (
+        with_vars(golive_domain="your-domain.com"),
+        "placeholder values left in golive_domain",
+    ),
+    "example_domain_alias": (
+        with_vars(golive_domain_aliases=["www.demo.golive.test", "www.example.com"]),
+        "placeholder values left in golive_domain_aliases[1]",
+    ),
+    "placeholder_registry": (
+        with_vars(golive_images={**VALID["golive_images"], "web": "<registry>/app:1.0"}),
+        "placeholder values left in golive_images.web",
+    ),
+    "placeholder_superuser": (
+        with_vars(
+            app_superuser_username="admin",
+            app_superuser_email="admin@yoursurgery.example.com",
+            app_superuser_password="changeme-later-please",
+        ),
+        "placeholder values left in app_superuser_email, app_superuser_password",
+    ),
+    # CORS origins: the site's names over https, like the trusted origins
+    "cors_foreign_origin": (
+        with_env(CORS_ALLOWED_ORIGINS="https://demo.golive.test,https://evil.golive.test"),
+        "CORS_ALLOWED_ORIGINS is https://demo.golive.test,https://evil.golive.test; it may hold only "
+        f"https:// origins of the site's names ({SITE_ORIGINS})",
+    ),
+    "cors_http_origin": (
+        with_env(CORS_ALLOWED_ORIGINS="http://demo.golive.test"),
+        "CORS_ALLOWED_ORIGINS is http://demo.golive.test; it may hold only https:// origins",
+    ),
+    "cors_mapped_key": (
+        with_vars(
+            golive_app_env={**VALID["golive_app_env"], "DJANGO_CORS_ORIGINS": "https://demo.golive.test:8443"},
+            golive_app_env_keys={"cors_allowed_origins": "DJANGO_CORS_ORIGINS"},
+        ),
+        "DJANGO_CORS_ORIGINS is https://demo.golive.test:8443; it may hold only https:// origins",
+    ),
+    # the web colours' ports
+    "privileged_web_port": (
+        with_vars(app_web_port=80),
+        "app_web_port and app_web_port_green (the host ports of the blue and green web colours) must be "
+        "whole numbers from 1024 to 65535 (got 80, 81)",
+    ),
+    "web_port_not_a_number": (
+        with_vars(app_web_port_green="80o2"),
+        "must be whole numbers from 1024 to 65535 (got 8001, 80o2)",
+    ),
+    "same_port_for_both_colours": (
+        with_vars(app_web_port_green=8001),
+        "app_web_port (8001), app_web_port_green (8001) and nginx_maintenance_port (9503) "
+        "must be three different ports",
+    ),
+    "web_port_on_maintenance_page": (
+        with_vars(app_web_port=9502),
+        "app_web_port (9502), app_web_port_green (9503) and nginx_maintenance_port (9503) "
+        "must be three different ports",
+    ),
+    "web_port_on_moved_maintenance_page": (
+        with_vars(nginx_maintenance_port=8001),
+        "app_web_port (8001), app_web_port_green (8002) and nginx_maintenance_port (8001) "
+        "must be three different ports",
+    ),
+    # release options
+    "keep_one_release": (
+        with_vars(app_keep_releases=1),
+        "app_keep_releases must be a whole number of at least 2: a rollback needs the release before the live one "
+        "(got 1)",
+    ),
+    "unknown_maintenance_mode": (
+        with_vars(app_maintenance="sometimes"),
+        "app_maintenance must be auto, always or never (got sometimes)",
+    ),
+    "drain_too_long": (
+        with_vars(app_drain_seconds=301),
+        "must be a whole number of seconds from 0 to 300 (got 301)",
+    ),
+    "negative_lock_wait": (
+        with_vars(app_lock_wait=-1),
+        "must be a whole number of seconds, 0 or more (got -1)",
+    ),
+    "embedded_beat_not_a_boolean": (
+        with_vars(app_worker_embedded_beat="sometimes"),
+        "app_worker_embedded_beat must be true or false (got sometimes)",
+    ),
+    # the superuser
+    "superuser_without_password": (
+        with_vars(app_superuser_username="admin"),
+        "app_superuser_username is set: app_superuser_password (vaulted) must be set too, at least 12 characters",
+    ),
+    "superuser_short_password": (
+        with_vars(app_superuser_username="admin", app_superuser_password="Sh0rt-pw!"),
+        "app_superuser_password (vaulted) must be set too, at least 12 characters",
+    ),
+    "superuser_bad_email": (
+        with_vars(
+            app_superuser_username="admin",
+            app_superuser_password="Vq2-Lr8Zt5Wm1Nc7",
+            app_superuser_email="admin at demo.golive.test",
+        ),
+        "app_superuser_email 'admin at demo.golive.test' is not an email address",
+    ),
 }
 
 
-@pytest.mark.parametrize("case", sorted(BAD))
-def test_bad_input_stops_before_any_host_is_touched(tmp_path, case):
-    variables, message = BAD[case]
-    proc = run(tmp_path, variables)
+def assert_refused(proc: subprocess.CompletedProcess, message: str) -> None:
     out = " ".join((proc.stdout + proc.stderr).split())
     assert proc.returncode != 0, out
     assert message in out, out
@@ -166,18 +284,191 @@ def test_bad_input_stops_before_any_host_is_touched(tmp_path, case):
     assert "PLAY [Go-live]" not in out, out
 
 
-def test_valid_input_passes_every_check_before_the_first_host_read(tmp_path):
+@pytest.mark.parametrize("case", sorted(BAD))
+def test_bad_input_stops_before_any_host_is_touched(tmp_path, case):
+    variables, message = BAD[case]
+    assert_refused(run(tmp_path, variables), message)
+
+
+def preflight_only(tmp_path: Path) -> Path:
+    playbook = tmp_path / "preflight.yml"
+    playbook.write_text(PLAYBOOK.read_text().split("\n- name: Go-live\n")[0] + "\n")
+    return playbook
+
+
+def assert_every_input_rule_passed(proc: subprocess.CompletedProcess) -> str:
     # The lockout checks end by reading the host (SSH_CLIENT, the user's keys): that is
     # the first connection, and it only happens once every input rule has passed.
-    only_preflight = tmp_path / "preflight.yml"
-    only_preflight.write_text(PLAYBOOK.read_text().split("\n- name: Go-live\n")[0] + "\n")
-    proc = run(tmp_path, VALID, playbook=only_preflight)
     out = proc.stdout + proc.stderr
     assert proc.returncode != 0, out
     assert "Assertion failed" not in out, out
     first_unreachable = out.index("UNREACHABLE")
     last_task = out.rindex("TASK [", 0, first_unreachable)
     assert out.startswith("TASK [golive.stack.preflight : Read the address Ansible connects from]", last_task), out
+    return out
+
+
+def test_valid_input_passes_every_check_before_the_first_host_read(tmp_path):
+    assert_every_input_rule_passed(run(tmp_path, VALID, playbook=preflight_only(tmp_path)))
+
+
+# The app's own compose file, on the controller: one service, web, that publishes nothing
+# (and names no image: the app role sets golive_images.web). Where docker compose is on the
+# controller, compose's own check runs with golive_app_env as its environment, so
+# ${VAR:?message} names what the environment lacks.
+USER_COMPOSE = """\
+services:
+  web:
+    command: ["gunicorn", "demo.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3"]
+    environment:
+      DATABASE_URL: ${DATABASE_URL:?set DATABASE_URL in golive_app_env}
+      WEB_CONCURRENCY: "3"
+"""
+
+
+def has_docker_compose() -> bool:
+    docker = shutil.which("docker")
+    return (
+        docker is not None
+        and subprocess.run([docker, "compose", "version"], capture_output=True, check=False).returncode == 0
+    )
+
+
+needs_compose = pytest.mark.skipif(not has_docker_compose(), reason="docker compose is not on this controller")
+
+COMPOSE_BAD = {
+    "two_services": (
+        USER_COMPOSE + "  worker:\n    command: [celery, -A, demo, worker]\n",
+        "must define exactly one service, web, as a mapping: the app role derives the web colours, "
+        "worker and beat from it (it defines web, worker)",
+    ),
+    "no_web_service": (
+        "services:\n  app:\n    command: [gunicorn]\n",
+        "must define exactly one service, web, as a mapping",
+    ),
+    "not_a_compose_file": ("- web\n- worker\n", "(it defines no services section)"),
+    "not_yaml": ("services:\n  web: [unclosed\n", "is not valid YAML"),
+    "web_publishes_ports": (
+        USER_COMPOSE + '    ports: ["8000:8000"]\n',
+        "service web publishes ports (8000:8000); remove them: the app role publishes each web colour",
+    ),
+    "required_variable_unset": pytest.param(
+        USER_COMPOSE + "      SENTRY_DSN: ${SENTRY_DSN:?set SENTRY_DSN for error reports}\n",
+        "with golive_app_env as its environment: error while interpolating services.web.environment.SENTRY_DSN: "
+        "required variable SENTRY_DSN is missing a value: set SENTRY_DSN for error reports",
+        marks=needs_compose,
+    ),
+    # compose quotes the values it refuses: the app's values are masked in the message
+    "compose_message_masks_secrets": pytest.param(
+        USER_COMPOSE + "    stop_grace_period: ${DJANGO_SECRET_KEY}\n",
+        'invalid duration "********"',
+        marks=needs_compose,
+    ),
+}
+
+
+def compose_case(case):
+    value = COMPOSE_BAD[case]
+    return pytest.param(case, marks=value.marks) if hasattr(value, "marks") else case
+
+
+@pytest.mark.parametrize("case", [compose_case(case) for case in sorted(COMPOSE_BAD)])
+def test_bad_compose_file_stops_before_any_host_is_touched(tmp_path, case):
+    value = COMPOSE_BAD[case]
+    text, message = value.values if hasattr(value, "values") else value
+    compose = tmp_path / "compose.yaml"
+    compose.write_text(text)
+    proc = run(tmp_path, with_vars(app_compose_file=str(compose)))
+    assert_refused(proc, message)
+    assert VALID["golive_app_env"]["DJANGO_SECRET_KEY"] not in proc.stdout + proc.stderr
+
+
+def test_missing_compose_file_stops_before_any_host_is_touched(tmp_path):
+    assert_refused(
+        run(tmp_path, with_vars(app_compose_file=str(tmp_path / "nowhere.yaml"))),
+        f"app_compose_file: {tmp_path / 'nowhere.yaml'} is not a file on this controller",
+    )
+
+
+@pytest.mark.parametrize("controller", [pytest.param("docker", marks=needs_compose), "no-docker"])
+def test_valid_compose_file_passes_every_check(tmp_path, controller):
+    compose = tmp_path / "compose.yaml"
+    compose.write_text(USER_COMPOSE)
+    environ = {}
+    if controller == "no-docker":  # a docker without the compose plugin comes first on PATH
+        fake = tmp_path / "bin" / "docker"
+        fake.parent.mkdir()
+        fake.write_text("#!/bin/sh\necho \"docker: 'compose' is not a docker command.\" >&2\nexit 1\n")
+        fake.chmod(0o755)
+        environ["PATH"] = f"{fake.parent}:{os.environ['PATH']}"
+    proc = run(
+        tmp_path,
+        with_vars(app_compose_file=str(compose)),
+        playbook=preflight_only(tmp_path),
+        environ=environ,
+    )
+    out = " ".join(assert_every_input_rule_passed(proc).split())
+    checked = re.search(r"Run compose's own check with the app's environment\] \**\s*ok: \[target -> localhost\]", out)
+    if controller == "docker":
+        assert checked, out
+        assert "docker compose is not available on this controller" not in out, out
+    else:
+        assert (
+            f"docker compose is not available on this controller: app_compose_file {compose} was read as YAML only"
+            in out
+        ), out
+        assert not checked, out
+
+
+# rollback.yml runs the rollback's preflight entry point on its own.
+ROLLBACK_PREFLIGHT = """\
+- name: Preflight (the rollback's inputs)
+  hosts: golive
+  gather_facts: false
+  any_errors_fatal: true
+  tasks:
+    - name: Rollback inputs
+      ansible.builtin.include_role:
+        name: golive.stack.preflight
+        tasks_from: rollback
+"""
+
+ROLLBACK_BAD = {
+    "parent_directory": ({"app_rollback_to": ".."}, "app_rollback_to '..' must be a release id"),
+    "path_in_release_id": ({"app_rollback_to": "../../etc"}, "app_rollback_to '../../etc' must be a release id"),
+    "migrate_and_restore": (
+        {"app_rollback_migrate": True, "app_rollback_restore": True},
+        "app_rollback_migrate and app_rollback_restore are both true: choose one",
+    ),
+    "migrate_not_a_boolean": (
+        {"app_rollback_migrate": "please"},
+        "app_rollback_migrate and app_rollback_restore must be true or false (got please, False)",
+    ),
+    "colours_on_one_port": (
+        {"app_web_port_green": 8001},
+        "app_web_port (8001), app_web_port_green (8001) and nginx_maintenance_port (9503) "
+        "must be three different ports",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(ROLLBACK_BAD))
+def test_rollback_refuses_bad_input_before_any_host_is_touched(tmp_path, case):
+    extra, message = ROLLBACK_BAD[case]
+    playbook = tmp_path / "rollback-preflight.yml"
+    playbook.write_text(ROLLBACK_PREFLIGHT)
+    assert_refused(run(tmp_path, with_vars(**extra), playbook=playbook), message)
+
+
+def test_rollback_accepts_a_release_id_without_touching_a_host(tmp_path):
+    playbook = tmp_path / "rollback-preflight.yml"
+    playbook.write_text(ROLLBACK_PREFLIGHT)
+    proc = run(
+        tmp_path, with_vars(app_rollback_to="20260101T120000Z-v1.2", app_rollback_restore="yes"), playbook=playbook
+    )
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 0, out
+    assert "UNREACHABLE" not in out, out
 
 
 @pytest.mark.parametrize(
