@@ -12,12 +12,22 @@ PROJECT = Path(os.environ.get("MOLECULE_PROJECT_DIRECTORY", Path(__file__).resol
 INVENTORY = Path(os.environ.get("MOLECULE_EPHEMERAL_DIRECTORY", "")) / "inventory"
 
 
-def run_playbook(playbook: str | Path, *args: str) -> subprocess.CompletedProcess[str]:
-    """ansible-playbook with the scenario's inventory; output kept for the assertion message."""
+def _playbook(playbook: str | Path, *args: str) -> tuple[list[str], dict[str, str]]:
     cmd = [str(Path(sys.executable).with_name("ansible-playbook")), "-i", str(INVENTORY), str(playbook), *args]
     # Molecule asks for colours; the recap is parsed, so none here.
-    env = {**os.environ, "ANSIBLE_FORCE_COLOR": "0", "ANSIBLE_NOCOLOR": "1"}
+    return cmd, {**os.environ, "ANSIBLE_FORCE_COLOR": "0", "ANSIBLE_NOCOLOR": "1"}
+
+
+def run_playbook(playbook: str | Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """ansible-playbook with the scenario's inventory; output kept for the assertion message."""
+    cmd, env = _playbook(playbook, *args)
     return subprocess.run(cmd, capture_output=True, text=True, check=False, cwd=PROJECT, env=env)
+
+
+def start_playbook(playbook: str | Path, *args: str) -> subprocess.Popen[str]:
+    """run_playbook in the background: stdout (with stderr) is read with communicate()."""
+    cmd, env = _playbook(playbook, *args)
+    return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=PROJECT, env=env)
 
 
 def on(host: str, command: str) -> str:

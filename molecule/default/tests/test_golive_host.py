@@ -48,11 +48,12 @@ def test_stack_services_all_healthy(root):
         json.loads(line) for line in root.check_output(f"docker compose -p {APP} ps --format json").splitlines()
     ]
     by_name = {s["Service"]: s for s in services}
-    assert set(by_name) == {"web", "worker", "beat", "postgres", "redis"}
+    # the first release serves on the blue colour; green is not running
+    assert set(by_name) == {"web-blue", "worker", "beat", "postgres", "redis"}
     for name, svc in by_name.items():
         assert svc["State"] == "running", name
         assert svc["Health"] == "healthy", name
-    # Only web is published, and only on loopback (nginx is the public face).
+    # Only the web colour is published, and only on loopback (nginx is the public face).
     published = [p for s in services for p in s.get("Publishers") or [] if p.get("PublishedPort")]
     assert [(p["URL"], p["PublishedPort"]) for p in published] == [("127.0.0.1", 8001)]
 

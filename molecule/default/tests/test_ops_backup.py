@@ -15,7 +15,7 @@ import subprocess
 import time
 
 import pytest
-from conftest import APP, PROJECT, play, psql
+from conftest import APP, PROJECT, live, play, psql
 
 DIR = f"/var/backups/golive/{APP}"
 STATE = f"/var/lib/golive/pg_backup/{APP}"
@@ -78,7 +78,7 @@ def test_a_dump_is_encrypted_checksummed_counted_and_has_its_companions(root):
 def test_the_media_volume_is_saved_beside_the_dump(root):
     labels = f"--label com.docker.compose.project={APP} --label com.docker.compose.volume=media"
     root.check_output(f"docker volume create {labels} {APP}_media")
-    image = root.check_output(f"docker inspect -f '{{{{.Config.Image}}}}' $({COMPOSE} ps -q web)")
+    image = root.check_output(f"docker inspect -f '{{{{.Config.Image}}}}' $({COMPOSE} ps -q {live(root)['service']})")
     write = "mkdir -p /m/up && echo hi > /m/up/a.txt"
     root.check_output(f"docker run --rm --user 0 -v {APP}_media:/m --entrypoint sh {image} -c '{write}'")
     out = json.loads(root.check_output(f"{TOOL} dump {APP} media-check").splitlines()[-1])
@@ -139,8 +139,8 @@ def test_backup_drill_restore_round_trip_on_rows_the_app_wrote(root):
     assert psql(root, "SELECT count(*) FROM notes_note;") == total
     assert any(f.endswith("-pre-restore.dump.age") for f in root.check_output(f"ls {DIR}").split())
     running = root.check_output(f"{COMPOSE} ps --status running --format '{{{{.Service}}}}'").split()
-    assert {"web", "worker", "beat"} <= set(running)
-    wait_healthy(root, "web")
+    assert {live(root)["service"], "worker", "beat"} <= set(running)
+    wait_healthy(root, live(root)["service"])
 
 
 def test_the_drill_unit_runs_on_the_host_and_writes_evidence(root):
@@ -218,7 +218,7 @@ def test_a_backup_with_the_database_down_fails_loudly_from_the_playbook(root):
     stats = text.split("CUSTOM STATS", 1)[1]  # the play data an AWX job keeps says so too
     assert "golive_backup" in stats and "is not running" in stats and "failed" in stats, stats
     assert newest(root) == good
-    wait_healthy(root, "web")
+    wait_healthy(root, live(root)["service"])
 
 
 def test_a_pg_dump_error_leaves_nothing_that_looks_like_a_backup(root):

@@ -1,58 +1,219 @@
-"""Day-2 operations on the converged host, in order: release, rollback.
+"""Day-2 releases on the converged host, in order: blue/green releases under load, the
+lock, a broken image, a failing migration, rollbacks, a migration that needs the
+maintenance page.
 
 Molecule's testinfra verifier runs the test files in name order, so this one runs after
 the go-live checks (test_golive_*), which must see the first release, and the backup
-checks (test_ops_backup). The playbooks are
-run as ops run them: ansible-playbook against the same inventory.
+checks (test_ops_backup). The playbooks are run as ops run them: ansible-playbook
+against the same inventory. A steady load (tests/rig/loadgen.py: a new connection for
+every request, failed unless a 200 comes within 5 s) goes through nginx from outside the
+host while releases run.
 """
 
+from __future__ import annotations
+
 import json
+import subprocess
+import sys
+import time
 
 import yaml
-from conftest import APP, PROJECT, play, recap_changed
+from conftest import APP, DOMAIN, HOST_IP, PROJECT, live, play, psql, recap_changed, start_play
+
+sys.path.insert(0, str(PROJECT / "tests/rig"))
+from demo_images import main as demo_images  # noqa: E402 - found through the sys.path entry above
+from loadgen import LoadGen  # noqa: E402
 
 INPUTS = yaml.safe_load((PROJECT / "inventories/sandbox/group_vars/golive/app.yml").read_text())
-V2 = {**INPUTS["golive_images"], "web": INPUTS["golive_images"]["web"].replace(":v1", ":v2")}
+DIR = f"/opt/golive/{APP}"
+
+
+def images(tag: str) -> dict:
+    """golive_images of the sandbox inventory with the demo app at TAG (as make demo-release)."""
+    return json.loads(demo_images(tag))
+
+
+def load() -> LoadGen:
+    return LoadGen(f"https://{DOMAIN}/", connect=HOST_IP, rate=50)
 
 
 def healthz(root) -> dict:
-    out = root.check_output("curl -sk --resolve demo.golive.test:443:127.0.0.1 https://demo.golive.test/healthz")
+    out = root.check_output(f"curl -sk --resolve {DOMAIN}:443:127.0.0.1 https://{DOMAIN}/healthz")
     return json.loads(out)
 
 
-def test_release_v2_migrates_after_a_dump_and_serves(root):
-    proc = play("deploy", {"golive_images": V2})
+def record(root, release: str) -> dict:
+    return json.loads(root.file(f"{DIR}/releases/{release}/release.json").content_string)
+
+
+def audit(root) -> list[dict]:
+    return [json.loads(line) for line in root.file(f"{DIR}/audit.log").content_string.splitlines()]
+
+
+def running(root) -> list[str]:
+    out = root.check_output(f"docker compose -p {APP} ps --status running --format '{{{{.Service}}}}'")
+    return sorted(out.split())
+
+
+def started(root, service: str) -> str:
+    cid = root.check_output(f"docker compose -p {APP} ps -q {service}")
+    return root.check_output(f"docker inspect -f '{{{{.State.StartedAt}}}}' {cid}")
+
+
+def text(proc: subprocess.CompletedProcess[str]) -> str:
+    return " ".join((proc.stdout + proc.stderr).split())
+
+
+def test_release_v2_under_load_drops_nothing(root):
+    before = live(root)
+    data_started = {name: started(root, name) for name in ("postgres", "redis")}
+    with load() as traffic:
+        proc = play("deploy", images("v2"))
+    result = traffic.result
     assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert result.sent > 100 and result.failed == 0, result.summary()
+    assert result.longest_gap_ms <= 1000, result.summary()
+    after = live(root)
+    assert after["colour"] != before["colour"] and after["release"] != before["release"]
     assert healthz(root)["version"] == "v2"
-    release = root.file(f"/opt/golive/{APP}/current").linked_to
-    record = json.loads(root.file(f"{release}/release.json").content_string)
-    assert [(s["app_label"], s["name"]) for s in record["migrations_applied"]] == [("notes", "0002_note_pinned_at")]
-    assert root.run(f"ls /var/backups/golive/{APP}/ | grep -q -- '-pre-migrate-{record['id']}.dump'").rc == 0
+    # one web colour, the data services untouched, exactly one beat
+    assert running(root) == sorted([after["service"], "worker", "beat", "postgres", "redis"])
+    assert {name: started(root, name) for name in ("postgres", "redis")} == data_started
+    rec = record(root, after["release"])
+    assert [(s["app_label"], s["name"]) for s in rec["migrations_applied"]] == [("notes", "0002_note_pinned_at")]
+    assert root.run(f"ls /var/backups/golive/{APP}/ | grep -q -- '-pre-migrate-{rec['id']}.dump'").rc == 0
+    entry = audit(root)[-1]
+    assert entry["action"] == "release" and entry["release"] == after["release"]
+    assert entry["previous"] == before["release"]
+    # nginx points at the new colour, through the file the app role owns
+    upstream = root.file(f"/etc/nginx/golive/upstreams/{APP}.conf").content_string
+    assert f"127.0.0.1:{8001 if after['colour'] == 'blue' else 8002}" in upstream
 
 
 def test_same_release_again_changes_nothing(root):
-    proc = play("deploy", {"golive_images": V2})
+    before = live(root)
+    proc = play("deploy", images("v2"))
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert recap_changed(proc) == 0
+    assert live(root) == before
 
 
-def test_rollback_across_a_migration_is_refused_and_v2_keeps_serving(root):
+def test_a_second_deploy_is_refused_while_one_holds_the_lock(root):
+    env = {**INPUTS["golive_app_env"], "DJANGO_LOG_LEVEL": "WARNING"}
+    first = start_play("deploy", {**images("v2"), "golive_app_env": env})  # a config-only release of v2
+    try:
+        deadline = time.monotonic() + 120
+        while not root.file(f"{DIR}/deploy.lock/holder").exists:
+            assert first.poll() is None and time.monotonic() < deadline, "the first deploy never took the lock"
+            time.sleep(0.5)
+        second = play("deploy", images("v2"))
+    finally:
+        out = first.communicate(timeout=600)[0]
+    assert second.returncode != 0
+    assert "another deploy holds" in text(second) and "release" in text(second), second.stdout
+    assert first.returncode == 0, out
+    assert not root.file(f"{DIR}/deploy.lock").exists
+    # back to the plain v2 release for what follows (the same release id as before)
+    proc = play("deploy", images("v2"))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_a_broken_image_never_serves_and_v2_keeps_serving(root):
+    before = live(root)
+    with load() as traffic:
+        proc = play("deploy", {**images("broken"), "app_wait_timeout": 45})
+    result = traffic.result
+    assert proc.returncode != 0
+    assert "did not become healthy" in text(proc) and f"{before['release']} keeps serving" in text(proc), text(proc)
+    assert result.sent > 100 and result.failed == 0, result.summary()
+    assert live(root) == before
+    assert healthz(root)["version"] == "v2"
+    assert running(root) == sorted([before["service"], "worker", "beat", "postgres", "redis"])
+    assert not root.file(f"{DIR}/deploy.lock").exists
+
+
+def test_a_failing_migration_aborts_before_the_switch(root):
+    before = live(root)
+    applied = psql(root, "SELECT count(*) FROM django_migrations WHERE app = 'notes';")
+    with load() as traffic:
+        proc = play("deploy", images("badmigrate"))
+    assert proc.returncode != 0
+    assert "stopped in its release phase" in text(proc) and "Apply the migrations" in text(proc), text(proc)
+    assert f"{before['release']} keeps serving" in text(proc)
+    assert traffic.result.failed == 0, traffic.result.summary()
+    assert live(root) == before
+    assert psql(root, "SELECT count(*) FROM django_migrations WHERE app = 'notes';") == applied
+    assert healthz(root)["version"] == "v2"
+
+
+def test_rollback_across_a_migration_is_refused_unless_asked(root):
+    before = live(root)
     proc = play("rollback")
     assert proc.returncode != 0
-    assert "needs migrating back first" in " ".join(proc.stdout.split())
-    assert healthz(root)["version"] == "v2"
+    assert "app_rollback_migrate=true" in text(proc) and "Nothing was changed" in text(proc), text(proc)
+    assert live(root) == before and healthz(root)["version"] == "v2"
 
 
-def test_rollback_of_a_config_only_release(root):
-    first = root.file(f"/opt/golive/{APP}/current").linked_to
-    env = {**INPUTS["golive_app_env"], "DJANGO_LOG_LEVEL": "WARNING"}
-    proc = play("deploy", {"golive_images": V2, "golive_app_env": env})
+def test_rollback_with_migrate_returns_to_v1_and_its_schema(root):
+    before = live(root)
+    with load() as traffic:
+        proc = play("rollback", {"app_rollback_migrate": True})
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    second = root.file(f"/opt/golive/{APP}/current").linked_to
-    assert second != first
-    proc = play("rollback")
+    after = live(root)
+    assert healthz(root)["version"] == "v1"
+    assert after["colour"] != before["colour"]
+    assert psql(root, "SELECT max(name) FROM django_migrations WHERE app = 'notes';") == "0001_initial"
+    assert root.run(f"ls /var/backups/golive/{APP}/ | grep -q -- '-pre-rollback-{before['release']}.dump'").rc == 0
+    entry = audit(root)[-1]
+    assert entry["action"] == "rollback" and entry["previous"] == before["release"]
+    # going back in schema switches behind the maintenance page: nothing fails, some 503s are the page
+    maintenance = traffic.result.failures.get("status 503", 0)
+    assert traffic.result.failed == maintenance, traffic.result.summary()
+
+
+def test_v2_again_migrates_again(root):
+    proc = play("deploy", images("v2"))
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert root.file(f"/opt/golive/{APP}/current").linked_to == first
     assert healthz(root)["version"] == "v2"
-    audit = [json.loads(line) for line in root.file(f"/opt/golive/{APP}/audit.log").content_string.splitlines()]
-    assert audit[-1]["action"] == "rollback" and audit[-1]["previous"] == second.rsplit("/", 1)[1]
+    assert psql(root, "SELECT max(name) FROM django_migrations WHERE app = 'notes';") == "0002_note_pinned_at"
+
+
+def test_a_migration_the_old_code_cannot_run_on_switches_behind_the_maintenance_page(root):
+    with load() as traffic:
+        proc = play("deploy", images("v3"))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert healthz(root)["version"] == "v3"
+    result = traffic.result
+    kinds = set(result.failures)
+    assert kinds <= {"status 503"}, result.summary()  # only the maintenance page, never a 502 or a refusal
+    assert result.failures.get("status 503", 0) > 0, result.summary()
+    assert any("maintenance" in s["detail"].lower() for s in result.samples["status 503"]), result.samples
+    assert "worker" in running(root) and "beat" in running(root)
+
+
+def test_rollback_to_a_named_release_and_releases_are_pruned(root):
+    records = sorted(
+        (
+            json.loads(root.file(f"{path}").content_string)
+            for path in root.check_output(f"ls -1 {DIR}/releases/*/release.json").split()
+        ),
+        key=lambda r: r["released_at"],
+    )
+    v2 = [r for r in records if r["images"]["web"].endswith(":v2")][-1]
+    proc = play("rollback", {"app_rollback_to": v2["id"], "app_rollback_migrate": True})
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert live(root)["release"] == v2["id"] and healthz(root)["version"] == "v2"
+    # keep 2: the releases beyond them are gone (directories; the volumes stay)
+    proc = play("deploy", {**images("v2"), "app_keep_releases": 2})
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    kept = root.check_output(f"ls -1 {DIR}/releases").split()
+    assert v2["id"] in kept and len(kept) <= 3, kept
+    assert root.run(f"docker volume inspect {APP}_pgdata").rc == 0
+
+
+def test_rollback_to_an_unknown_release_is_refused(root):
+    before = live(root)
+    proc = play("rollback", {"app_rollback_to": "no-such-release"})
+    assert proc.returncode != 0
+    assert "no-such-release is not among the kept releases" in text(proc), text(proc)
+    assert live(root) == before
