@@ -17,13 +17,15 @@ DEMO_ARGS := -i inventories/sandbox -e @$(SECRETS) --vault-password-file $(VAULT
 include mk/*.mk
 
 .PHONY: help venv lock collection-link engine images registry rig sandbox secrets \
-        demo demo-verify demo-clean lint lint-yaml lint-ansible test static molecule \
+        demo demo-verify demo-release demo-rollback demo-clean lint lint-yaml lint-ansible test static molecule \
         test-preflight test-collection test-hardening test-nginx test-docker test-acme engine-scenarios app-scenarios
 
 help:
 	@echo "make demo        go-live of the demo app on a local sandbox host, then the report"
 	@echo "make test        every check: lint, sanity, unit, preflight, collection, molecule"
 	@echo "make demo-verify run verify.yml against the sandbox"
+	@echo "make demo-release VERSION=v2   release the sandbox's app to another version (blue/green)"
+	@echo "make demo-rollback             back to the release before the live one"
 	@echo "make demo-clean  remove everything make demo created"
 
 # --- toolchain -------------------------------------------------------------------------
@@ -80,6 +82,17 @@ demo: sandbox
 demo-verify: venv
 	$(PLAY) $(DEMO_ARGS) playbooks/verify.yml
 
+# A day-2 release of the running sandbox to another tag of the demo image (v1, v2, v3 are
+# in the rig registry): blue/green, the release phase first. The other images stay as the
+# inventory pins them.
+demo-release: venv
+	@[[ "$(VERSION)" =~ ^[A-Za-z0-9_.-]+$$ ]] || { echo "usage: make demo-release VERSION=v2" >&2; exit 2; }
+	$(PLAY) $(DEMO_ARGS) playbooks/deploy.yml -e "$$($(BIN)/python $(RIG)/demo_images.py $(VERSION))"
+
+# Back to the release before the live one; ARGS passes more, e.g. ARGS='-e app_rollback_migrate=true'.
+demo-rollback: venv
+	$(PLAY) $(DEMO_ARGS) playbooks/rollback.yml $(ARGS)
+
 # Removes what make demo started and wrote; the cached images and the venv stay (they are
 # shared with make test and rebuilt only when their recipe changes).
 demo-clean:
@@ -105,9 +118,10 @@ test:
 	$(MAKE) --output-sync=target -j3 test-hardening engine-scenarios app-scenarios
 	@echo "make test: all checks passed"
 
-# The docker and acme scenarios (the engine-side rig pieces first).
-engine-scenarios: images docker-repo pebble sslyze
-	$(MAKE) test-docker test-acme
+# The docker and acme scenarios (the engine-side rig pieces first), then the Django
+# modules against PostgreSQL and the demo images.
+engine-scenarios: images docker-repo pebble sslyze rig
+	$(MAKE) test-docker test-acme test-django-modules
 
 app-scenarios: rig secrets offsite backup-keys
 	$(MAKE) molecule test-nginx
