@@ -1,6 +1,6 @@
 # Python plugins: unit tests, lint, ansible-test sanity. Included by the main Makefile.
 
-PLUGIN_PATHS := plugins tests/unit tests/sanity tests/fixtures tests/integration molecule benchmarks roles/docker/files roles/pg_backup/files
+PLUGIN_PATHS := plugins tests/unit tests/sanity tests/fixtures tests/integration tests/rig molecule benchmarks roles/docker/files roles/pg_backup/files
 # Outside the checkout: ansible-test takes its file list from the nearest .git above its
 # working directory, so a mirror inside the checkout would look empty to it.
 SANITY_ROOT ?= /tmp/golive-stack-sanity/ansible_collections/golive/stack
