@@ -9,3 +9,7 @@ bench-backup: venv engine demo-images ## golive-pg-backup dump, verify and drill
 
 bench-backup-clean: ## remove bench-backup's database container and volume (same as BENCH_CLEAN=1)
 	BENCH_CLEAN=1 python3 benchmarks/backup.py
+
+.PHONY: bench-release
+bench-release: sandbox ## requests lost under steady HTTPS load while releasing v1 -> v2 -> v1: golive.stack's deploy against `docker compose pull && up -d` (needs a live `make demo`; BENCH_METHODS, BENCH_RATE, BENCH_SETTLE)
+	$(BIN)/python benchmarks/release.py
