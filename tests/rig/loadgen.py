@@ -140,10 +140,10 @@ def percentile(sorted_values: list[float], pct: float) -> float | None:
 def split_address(addr: str, default_port: int) -> tuple[str, int]:
     """The (host, port) of "host", "host:port", "[v6]" or "[v6]:port"."""
     if addr.startswith("["):
-        host, _, rest = addr[1:].partition("]")
+        host, rest = addr[1:].split("]", 1)
         return host, int(rest[1:]) if rest.startswith(":") else default_port
     if addr.count(":") == 1:
-        host, _, port = addr.partition(":")
+        host, port = addr.split(":")
         return host, int(port)
     return addr, default_port
 
