@@ -6,6 +6,8 @@ Connects to a chosen address while the URL's host stays the SNI name and the Hos
 (like ``curl --resolve``), and returns what it saw as data: status, headers, redirect,
 body excerpt, timing and, for HTTPS, the peer certificate, read even when it does not
 validate.
+:class:`Client` sends single requests to one site (any method, a body, errors as data);
+:func:`probe` follows redirects with it for ``http_probe``.
 """
 
 from __future__ import annotations
@@ -27,6 +29,15 @@ MAX_REDIRECTS = 10
 MAX_BODY_BYTES = 1024 * 1024
 EXCERPT_CHARS = 1024
 USER_AGENT = "golive.stack-http_probe"
+
+# Options of the modules that send requests to a site (doc fragment golive.stack.http_connection).
+CONNECTION_OPTIONS: dict[str, dict[str, t.Any]] = {
+    "connect_to": {"type": "str"},
+    "headers": {"type": "dict", "default": {}},
+    "timeout": {"type": "float", "default": 10},
+    "validate_certs": {"type": "bool", "default": True},
+    "ca_path": {"type": "path"},
+}
 
 
 class Endpoint(t.NamedTuple):
@@ -183,18 +194,27 @@ def _header_dict(pairs: t.Iterable[tuple[str, str]]) -> dict[str, str]:
     return headers
 
 
-def _request_once(url: str, connect: tuple[str, int | None] | None, options: t.Mapping[str, t.Any]) -> dict[str, t.Any]:
+def _exchange(
+    url: str,
+    connect: tuple[str, int | None] | None,
+    options: t.Mapping[str, t.Any],
+    method: str,
+    headers: t.Mapping[str, str],
+    body: bytes | None,
+    hop: dict[str, t.Any],
+) -> None:
+    """One request and its response into ``hop``; raises OSError or HTTPException."""
     endpoint = parse_url(url)
     address = (endpoint.host, endpoint.port)
     if connect is not None:
         address = (connect[0], connect[1] or endpoint.port)
-    hop: dict[str, t.Any] = {"url": url, "connected_to": f"{address[0]}:{address[1]}", "certificate": None}
+    hop["connected_to"] = f"{address[0]}:{address[1]}"
     sock: socket.socket | None
     if endpoint.scheme == "https":
         sock, hop["certificate"] = _open_tls(address, endpoint.host, options)
         if sock is None:
             hop["error"] = f"certificate verify failed: {hop['certificate']['verify_error']}"
-            return hop
+            return
         conn: http.client.HTTPConnection = http.client.HTTPSConnection(
             endpoint.host, endpoint.port, timeout=options["timeout"]
         )
@@ -203,24 +223,92 @@ def _request_once(url: str, connect: tuple[str, int | None] | None, options: t.M
         conn = http.client.HTTPConnection(endpoint.host, endpoint.port, timeout=options["timeout"])
     conn.sock = sock  # already connected to `address`; Host header and SNI stay the URL's host
     try:
-        conn.request(options["method"], endpoint.target, headers={"User-Agent": USER_AGENT, **options["headers"]})
+        conn.request(method, endpoint.target, body=body, headers=dict(headers))
         response = conn.getresponse()
-        body = b"" if options["method"] == "HEAD" else response.read(MAX_BODY_BYTES)
+        data = b"" if method == "HEAD" else response.read(MAX_BODY_BYTES)
         charset = response.headers.get_content_charset() or "utf-8"
         try:
-            text = body.decode(charset, errors="replace")
+            text = data.decode(charset, errors="replace")
         except LookupError:
-            text = body.decode("utf-8", errors="replace")
+            text = data.decode("utf-8", errors="replace")
+        pairs = response.getheaders()
         hop.update(
             status=response.status,
             reason=response.reason,
-            headers=_header_dict(response.getheaders()),
+            headers=_header_dict(pairs),
+            # each on its own: joined with ", " they cannot be told apart from an Expires date
+            set_cookies=[value for name, value in pairs if name.lower() == "set-cookie"],
             text=text,
         )
         hop["location"] = hop["headers"].get("location")
     finally:
         conn.close()
-    return hop
+
+
+class Client:
+    """Sends requests to one site: ``connect_to`` stands for the host of ``site_url``, and
+    its port for that URL's port, like ``curl --resolve``; other hosts are resolved as usual.
+
+    Input must have passed :func:`input_errors`.
+    """
+
+    def __init__(
+        self,
+        site_url: str,
+        *,
+        connect_to: str | None = None,
+        headers: t.Mapping[str, str] | None = None,
+        timeout: float = 10.0,
+        validate_certs: bool = True,
+        ca_path: str | None = None,
+        tmpdir: str | None = None,
+        user_agent: str = USER_AGENT,
+    ) -> None:
+        self.site = parse_url(site_url)
+        self.connect = parse_connect_to(connect_to) if connect_to else None
+        self.headers = {"User-Agent": user_agent, **(headers or {})}
+        self.options = {"timeout": timeout, "validate_certs": validate_certs, "ca_path": ca_path, "tmpdir": tmpdir}
+
+    def _connect_for(self, endpoint: Endpoint) -> tuple[str, int | None] | None:
+        if self.connect is None or endpoint.host.lower() != self.site.host.lower():
+            return None
+        return self.connect[0], self.connect[1] if endpoint.port == self.site.port else None
+
+    def request(
+        self,
+        url: str,
+        method: str = "GET",
+        *,
+        headers: t.Mapping[str, str] | None = None,
+        body: bytes | None = None,
+    ) -> dict[str, t.Any]:
+        """Send one request (redirects are not followed) and describe the response.
+
+        Network failures are data: ``status`` stays None and ``error`` says why. The text
+        is the first MiB of the body, decoded.
+        """
+        hop: dict[str, t.Any] = {
+            "url": url,
+            "connected_to": None,
+            "certificate": None,
+            "status": None,
+            "reason": None,
+            "headers": {},
+            "set_cookies": [],
+            "location": None,
+            "text": "",
+            "elapsed_ms": None,
+            "error": None,
+        }
+        started = time.monotonic()
+        try:
+            connect = self._connect_for(parse_url(url))
+            _exchange(url, connect, self.options, method, {**self.headers, **(headers or {})}, body, hop)
+        except (OSError, http.client.HTTPException) as exc:
+            # socket.timeout, refused connections and TLS errors are all OSError
+            hop["error"] = f"{type(exc).__name__}: {exc}"
+        hop["elapsed_ms"] = round((time.monotonic() - started) * 1000, 1)
+        return hop
 
 
 def input_errors(url: str, connect_to: str | None, body_regex: str | None) -> list[str]:
@@ -260,17 +348,16 @@ def probe(
 
     Input must have passed :func:`input_errors`.
     """
-    first = parse_url(url)
-    connect = parse_connect_to(connect_to) if connect_to else None
+    client = Client(
+        url,
+        connect_to=connect_to,
+        headers=headers,
+        timeout=timeout,
+        validate_certs=validate_certs,
+        ca_path=ca_path,
+        tmpdir=tmpdir,
+    )
     pattern = re.compile(body_regex) if body_regex is not None else None
-    options = {
-        "method": method,
-        "headers": dict(headers or {}),
-        "timeout": timeout,
-        "validate_certs": validate_certs,
-        "ca_path": ca_path,
-        "tmpdir": tmpdir,
-    }
     result: dict[str, t.Any] = {
         "url": url,
         "reachable": False,
@@ -288,19 +375,9 @@ def probe(
     started = time.monotonic()
     current = url
     while True:
-        endpoint = parse_url(current)
-        # connect_to stands for the URL's host only; its port only for the URL's port
-        hop_connect = None
-        if connect is not None and endpoint.host.lower() == first.host.lower():
-            hop_connect = (connect[0], connect[1] if endpoint.port == first.port else None)
-        try:
-            hop = _request_once(current, hop_connect, options)
-        except (OSError, http.client.HTTPException) as exc:
-            # socket.timeout, refused connections and TLS errors are all OSError
-            result.update(url=current, error=f"{type(exc).__name__}: {exc}")
-            break
-        result.update(url=current, certificate=hop["certificate"], error=hop.get("error"))
-        if "status" not in hop:
+        hop = client.request(current, method)
+        result.update(url=current, certificate=hop["certificate"], error=hop["error"])
+        if hop["status"] is None:
             break
         result.update(
             reachable=True,

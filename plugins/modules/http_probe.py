@@ -32,30 +32,18 @@ attributes:
   diff_mode:
     description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
     support: none
+extends_documentation_fragment:
+  - golive.stack.http_connection
 options:
   url:
     description: The URL to request, V(http://...) or V(https://...).
     type: str
     required: true
-  connect_to:
-    description:
-      - Connect to this host name or IP address instead of the URL's host.
-      - V(HOST:PORT) (or V([IPV6]:PORT)) also replaces the URL's port.
-      - Applies to redirects only when they stay on the URL's host.
-    type: str
   method:
     description: Request method.
     type: str
     choices: [GET, HEAD]
     default: GET
-  headers:
-    description: Extra request headers. A C(Host) entry replaces the URL's host in the header only.
-    type: dict
-    default: {}
-  timeout:
-    description: Seconds to wait for the connection and for each read.
-    type: float
-    default: 10
   follow_redirects:
     description: Follow up to ten redirects (301, 302, 303, 307, 308) and report the last response.
     type: bool
@@ -66,9 +54,6 @@ options:
       - With V(false) the request is sent anyway, and RV(certificate.verified) still tells.
     type: bool
     default: true
-  ca_path:
-    description: CA bundle file (or hashed directory) to validate against instead of the system trust store.
-    type: path
   expect_status:
     description: Fail unless the status (after redirects, if followed) is one of these.
     type: list
@@ -230,14 +215,10 @@ from ansible_collections.golive.stack.plugins.module_utils import _probe
 def main() -> None:
     module = AnsibleModule(
         argument_spec={
+            **_probe.CONNECTION_OPTIONS,
             "url": {"type": "str", "required": True},
-            "connect_to": {"type": "str"},
             "method": {"type": "str", "choices": ["GET", "HEAD"], "default": "GET"},
-            "headers": {"type": "dict", "default": {}},
-            "timeout": {"type": "float", "default": 10},
             "follow_redirects": {"type": "bool", "default": False},
-            "validate_certs": {"type": "bool", "default": True},
-            "ca_path": {"type": "path"},
             "expect_status": {"type": "list", "elements": "int"},
             "body_regex": {"type": "str"},
         },

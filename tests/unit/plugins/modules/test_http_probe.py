@@ -7,7 +7,6 @@ from __future__ import annotations
 import http.server
 import socket
 import ssl
-import subprocess
 import threading
 
 import pytest
@@ -61,35 +60,6 @@ def _serve(server):
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     return server
-
-
-@pytest.fixture(scope="module")
-def certificate(tmp_path_factory):
-    directory = tmp_path_factory.mktemp("tls")
-    key, cert = directory / "key.pem", directory / "cert.pem"
-    subprocess.run(
-        [
-            "openssl",
-            "req",
-            "-x509",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-days",
-            "30",
-            "-keyout",
-            str(key),
-            "-out",
-            str(cert),
-            "-subj",
-            "/O=golive test/CN=probe.test",
-            "-addext",
-            "subjectAltName=DNS:probe.test,DNS:www.probe.test,IP:127.0.0.1",
-        ],
-        check=True,
-        capture_output=True,
-    )
-    return str(cert), str(key)
 
 
 @pytest.fixture(scope="module")
