@@ -147,6 +147,11 @@ def check(name: str, ok: bool, detail: str, data: dict[str, t.Any]) -> dict[str,
     return {"name": name, "ok": ok, "detail": detail, "data": data}
 
 
+def not_run(name: str, why: str) -> dict[str, t.Any]:
+    """A check that could not run, reported as failed."""
+    return check(name, False, f"not run: {why}", {"not_run": why})
+
+
 class SiteProbe:
     """One visit: the requests share the cookies, as one browser's would."""
 
@@ -190,11 +195,14 @@ class SiteProbe:
         page = Page(hop["text"])
         form = login_form(page, self.login_url)
         checks = [self.login_page_check(hop, received, page, form)]
+        # The checks that need the page still report, as failed: a required check never
+        # vanishes from the report because an earlier one failed.
+        later = ["static_cached", "login_refused"] + (["login_works"] if self.params["username"] is not None else [])
         if hop["status"] != 200:
-            return checks
+            return checks + [not_run(name, "the login page did not answer 200") for name in later]
         checks.append(self.static_check(page))
         if not checks[0]["ok"] or form is None:
-            return checks
+            return checks + [not_run(name, "no login form with a CSRF token") for name in later[1:]]
         refused, form = self.login_refused_check(form)
         checks.append(refused)
         if self.params["username"] is not None:
