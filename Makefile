@@ -69,7 +69,9 @@ sandbox: rig secrets
 
 # --- the main job ----------------------------------------------------------------------
 demo: sandbox
-	$(PLAY) $(DEMO_ARGS) playbooks/golive.yml
+	@rm -f reports/sandbox-golive.md
+	@# A failed check still shows the report (verify writes it before it fails the play).
+	$(PLAY) $(DEMO_ARGS) playbooks/golive.yml || { rc=$$?; test ! -f reports/sandbox-golive.md || cat reports/sandbox-golive.md; exit $$rc; }
 	@echo
 	@cat reports/sandbox-golive.md
 	@echo
