@@ -5,7 +5,7 @@ PLUGIN_PATHS := plugins tests/unit tests/sanity tests/fixtures tests/integration
 # working directory, so a mirror inside the checkout would look empty to it.
 SANITY_ROOT ?= /tmp/golive-stack-sanity/ansible_collections/golive/stack
 
-.PHONY: unit lint-python sanity get-pip-standin test-django-modules
+.PHONY: unit lint-python sanity get-pip-standin test-django-modules test-site-probe
 
 unit: venv
 	$(BIN)/pytest -q tests/unit
@@ -33,6 +33,10 @@ sanity: venv get-pip-standin
 	cd $(SANITY_ROOT) && $(BIN)/ansible-test sanity --venv --python 3.11 --color no
 
 # The Django modules for real: the demo app images against PostgreSQL on this machine's
-# engine (demo-images brings the engine up).
+# engine (demo-images brings the engine up); then django_site_probe and port_probe against
+# the demo app served by gunicorn, healthy and broken one way at a time.
 test-django-modules: venv demo-images collection-link
-	$(BIN)/pytest -q tests/integration/test_django_modules.py
+	$(BIN)/pytest -q tests/integration/test_django_modules.py tests/integration/test_site_probe.py
+
+test-site-probe: venv demo-images collection-link
+	$(BIN)/pytest -q tests/integration/test_site_probe.py

@@ -11,21 +11,24 @@ version_added: 0.9.0
 description:
   - Visits a Django site as a browser would, from where the module runs (usually the
     controller, delegated to C(localhost)), and returns what it saw as RV(checks), one
-    entry per check that ran. Never reports C(changed) and fails only on bad input; a check
-    that does not hold, an unreachable site included, is data.
+    entry per check. Never reports C(changed) and fails only on bad input; a check that does
+    not hold, an unreachable site included, is data.
+  - A check that cannot run because an earlier one failed is still returned, not ok; its
+    detail starts with C(not run) and its data has only C(not_run), the reason. So a required
+    check never vanishes from a report.
   - C(login_page) - the login page answers 200 with a CSRF token (the C(csrftoken) cookie and
-    a C(csrfmiddlewaretoken) field in a form with a password field). The other checks run
-    only after a 200.
+    a C(csrfmiddlewaretoken) field in a form with a password field). The other checks need
+    a 200.
   - C(static_cached) - the first hashed static file the login page references (a name like
     C(base.0123456789ab.css), as C(ManifestStaticFilesStorage) writes them) answers 200 with
     C(Cache-Control) C(max-age) of at least O(static_min_max_age) and neither C(no-store)
     nor C(no-cache). Not ok when the page references no hashed file.
   - C(login_refused) - the login form posted with the CSRF token, a random user that does not
     exist and a random password is refused cleanly - 200, the form again, no C(sessionid)
-    cookie; not a server error and not a 403 CSRF failure. Runs when C(login_page) is ok.
-  - C(login_works) - with O(username) and O(password), a real login answers 302 and sets the
-    C(sessionid) cookie. The session it opens is left to expire, and Django records the
-    user's C(last_login), so use a dedicated monitoring account.
+    cookie; not a server error and not a 403 CSRF failure. Needs C(login_page) ok.
+  - C(login_works) - only with O(username) and O(password) (else not returned), a real login
+    answers 302 and sets the C(sessionid) cookie. The session it opens is left to expire, and
+    Django records the user's C(last_login), so use a dedicated monitoring account.
   - Requests go through the shared HTTP code of M(golive.stack.http_probe) (standard library only).
 author:
   - golive.stack developers (@golive-stack)
@@ -91,7 +94,8 @@ EXAMPLES = r"""
 RETURN = r"""
 checks:
   description:
-    - The checks that ran, in the order C(login_page), C(static_cached), C(login_refused), C(login_works).
+    - The checks in the order C(login_page), C(static_cached), C(login_refused), C(login_works) (the last
+      only with O(username)).
   returned: always
   type: list
   elements: dict
@@ -118,6 +122,7 @@ checks:
           (every hashed URL of the page; only this key when there is none).
         - C(login_refused) and C(login_works) - C(username), C(location), C(session_cookie) (a
           C(sessionid) was set), C(form_again) (the answer holds the login form).
+        - A check that did not run has only C(not_run), why.
       type: dict
       returned: always
   sample:

@@ -104,15 +104,15 @@ def filtered():
     connection times out as behind a firewall that drops."""
     sockets = []
 
+    def one():
+        server = _listener(0)
+        port = server.getsockname()[1]
+        filler = socket.create_connection(("127.0.0.1", port), timeout=2)  # the one queued connection
+        sockets.extend([server, filler])
+        return port
+
     def make(count):
-        ports = []
-        for _ in range(count):
-            server = _listener(0)
-            port = server.getsockname()[1]
-            filler = socket.create_connection(("127.0.0.1", port), timeout=2)  # the one queued connection
-            sockets.extend([server, filler])
-            ports.append(port)
-        return ports
+        return [one() for _index in range(count)]
 
     yield make
     for sock in sockets:
