@@ -122,9 +122,10 @@ test:
 	@echo "make test: all checks passed"
 
 # The docker and acme scenarios (the engine-side rig pieces first), then the Django
-# modules against PostgreSQL and the demo images.
+# modules, the site probes and the stack's health checks against PostgreSQL and the demo
+# images.
 engine-scenarios: images docker-repo pebble sslyze rig
-	$(MAKE) test-docker test-acme test-django-modules
+	$(MAKE) test-docker test-acme test-django-modules test-stack-health
 
 app-scenarios: rig secrets offsite backup-keys
 	$(MAKE) molecule test-nginx

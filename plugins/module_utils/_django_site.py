@@ -16,7 +16,7 @@ import secrets
 import typing as t
 import urllib.parse
 
-from ansible_collections.golive.stack.plugins.module_utils import _probe
+from ansible_collections.golive.stack.plugins.module_utils import _check, _probe
 
 USER_AGENT = "golive.stack-django_site_probe"
 CSRF_COOKIE = "csrftoken"
@@ -143,15 +143,6 @@ def cache_policy(cache_control: str | None) -> tuple[int | None, set[str]]:
     return max_age, names
 
 
-def check(name: str, ok: bool, detail: str, data: dict[str, t.Any]) -> dict[str, t.Any]:
-    return {"name": name, "ok": ok, "detail": detail, "data": data}
-
-
-def not_run(name: str, why: str) -> dict[str, t.Any]:
-    """A check that could not run, reported as failed."""
-    return check(name, False, f"not run: {why}", {"not_run": why})
-
-
 class SiteProbe:
     """One visit: the requests share the cookies, as one browser's would."""
 
@@ -199,10 +190,10 @@ class SiteProbe:
         # vanishes from the report because an earlier one failed.
         later = ["static_cached", "login_refused"] + (["login_works"] if self.params["username"] is not None else [])
         if hop["status"] != 200:
-            return checks + [not_run(name, "the login page did not answer 200") for name in later]
+            return checks + [_check.not_run(name, "the login page did not answer 200") for name in later]
         checks.append(self.static_check(page))
         if not checks[0]["ok"] or form is None:
-            return checks + [not_run(name, "no login form with a CSRF token") for name in later[1:]]
+            return checks + [_check.not_run(name, "no login form with a CSRF token") for name in later[1:]]
         refused, form = self.login_refused_check(form)
         checks.append(refused)
         if self.params["username"] is not None:
@@ -217,7 +208,7 @@ class SiteProbe:
         data["login_form"] = form is not None
         detail = f"GET {self.shown(hop['url'])} -> {self.answer(hop)}"
         if hop["status"] != 200:
-            return check("login_page", False, detail, data)
+            return _check.check("login_page", False, detail, data)
         found = [
             f"{CSRF_COOKIE} cookie" if data["csrf_cookie"] else f"no {CSRF_COOKIE} cookie",
             f"{CSRF_FIELD} field" if data["csrf_field"] else f"no {CSRF_FIELD} field",
@@ -225,14 +216,14 @@ class SiteProbe:
         if form is None:
             found.append("no login form (CSRF token and password field)")
         ok = data["csrf_cookie"] and data["csrf_field"] and form is not None
-        return check("login_page", ok, f"{detail}, {', '.join(found)}", data)
+        return _check.check("login_page", ok, f"{detail}, {', '.join(found)}", data)
 
     def static_check(self, page: Page) -> dict[str, t.Any]:
         urls = hashed_static_urls(page, self.login_url)
         minimum = self.params["static_min_max_age"]
         if not urls:
             detail = f"no hashed static file (name.0123456789ab.ext) referenced by {self.shown(self.login_url)}"
-            return check("static_cached", False, detail, {"hashed_urls": []})
+            return _check.check("static_cached", False, detail, {"hashed_urls": []})
         hop = self.client.request(urls[0])
         cache_control = hop["headers"].get("cache-control")
         max_age, directives = cache_policy(cache_control)
@@ -246,14 +237,14 @@ class SiteProbe:
         )
         detail = f"GET {self.shown(hop['url'])} -> {self.answer(hop)}"
         if hop["status"] is None:
-            return check("static_cached", False, detail, data)
+            return _check.check("static_cached", False, detail, data)
         detail += f", Cache-Control: {cache_control or '(none)'}"
         problems = [f"max-age below {minimum}"] if max_age is None or max_age < minimum else []
         problems += [name for name in ("no-store", "no-cache") if name in directives]
         ok = hop["status"] == 200 and not problems
         if hop["status"] == 200 and problems:
             detail += f" ({', '.join(problems)})"
-        return check("static_cached", ok, detail, data)
+        return _check.check("static_cached", ok, detail, data)
 
     def post_login(self, form: LoginForm, username: str, password: str) -> tuple[dict[str, t.Any], dict[str, str]]:
         """Submit the form as a browser would (the page's Origin and Referer: Django checks them over HTTPS)."""
@@ -297,7 +288,7 @@ class SiteProbe:
         detail = f"POST {self.shown(hop['url'])} as {username} with a wrong password -> {self.answer(hop)}"
         detail += "".join(f", {item}" for item in seen)
         # the refusal's form carries the token a browser would send next
-        return check("login_refused", ok, detail, data), again if ok and again else form
+        return _check.check("login_refused", ok, detail, data), again if ok and again else form
 
     def login_works_check(self, form: LoginForm) -> dict[str, t.Any]:
         username = self.params["username"]
@@ -307,7 +298,7 @@ class SiteProbe:
         ok = hop["status"] == 302 and data["session_cookie"]
         detail = f"POST {self.shown(hop['url'])} as {username} -> {self.answer(hop)}"
         detail += "".join(f", {item}" for item in seen)
-        return check("login_works", ok, detail, data)
+        return _check.check("login_works", ok, detail, data)
 
 
 def input_errors(params: t.Mapping[str, t.Any]) -> list[str]:

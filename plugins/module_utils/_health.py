@@ -18,7 +18,7 @@ import json
 import re
 import typing as t
 
-from ansible_collections.golive.stack.plugins.module_utils import _cmd, _django
+from ansible_collections.golive.stack.plugins.module_utils import _check, _cmd, _django
 
 CHECK_NAMES = (
     "services_healthy",
@@ -230,11 +230,6 @@ class Container(t.NamedTuple):
     oneoff: bool = False  # started by `docker compose run`
 
 
-def check(name: str, ok: bool, detail: str, data: dict[str, t.Any] | None = None) -> dict[str, t.Any]:
-    """A check result; ``data`` is empty when the check could not run."""
-    return {"name": name, "ok": bool(ok), "detail": detail, "data": data or {}}
-
-
 def truncated(text: str, limit: int = LINE_LIMIT) -> str:
     text = text.strip()
     return text if len(text) <= limit else text[: limit - 3] + "..."
@@ -392,9 +387,9 @@ def services_healthy(
     if not containers:
         problems.insert(0, f"no containers of project {project}")
     if problems:
-        return check("services_healthy", False, "; ".join(problems), data)
+        return _check.check("services_healthy", False, "; ".join(problems), data)
     checked = sum(1 for container in containers if container.health == "healthy")
-    return check(
+    return _check.check(
         "services_healthy",
         True,
         f"{len(containers)} containers running, {checked} of them healthy by their health check, "
@@ -421,11 +416,13 @@ def one_beat(containers: list[Container], beat_services: list[str]) -> dict[str,
     shown = ", ".join(f"{b['name']} ({'worker --beat' if b['embedded'] else 'beat'})" for b in beats)
     data = {"count": len(beats), "beats": beats}
     if len(beats) == 1:
-        return check("one_beat", True, f"one beat: {shown}", data)
+        return _check.check("one_beat", True, f"one beat: {shown}", data)
     if not beats:
         services = ", ".join(beat_services) or "none named"
-        return check("one_beat", False, f"no beat runs (beat services: {services}; no worker runs with --beat)", data)
-    return check("one_beat", False, f"{len(beats)} beats run: {shown}", data)
+        return _check.check(
+            "one_beat", False, f"no beat runs (beat services: {services}; no worker runs with --beat)", data
+        )
+    return _check.check("one_beat", False, f"{len(beats)} beats run: {shown}", data)
 
 
 # --- celery inspect ping in the worker ----------------------------------------------------
@@ -454,7 +451,7 @@ def parse_ping(stdout: str) -> list[str]:
 def celery_ping(module: t.Any, params: t.Mapping[str, t.Any], containers: list[Container]) -> dict[str, t.Any]:
     worker = running(containers, params["worker_service"])
     if worker is None:
-        return check(
+        return _check.check(
             "celery_ping",
             False,
             f"no running container of {params['worker_service']} to run celery inspect ping in",
@@ -466,15 +463,17 @@ def celery_ping(module: t.Any, params: t.Mapping[str, t.Any], containers: list[C
     data: dict[str, t.Any] = {"container": worker.name, "replies": [], "count": 0}
     if result.rc != 0:
         reason = command_failed(f"celery inspect ping in {worker.name}", result)
-        return check("celery_ping", False, f"no worker answered within {timeout} s: {reason}", data)
+        return _check.check("celery_ping", False, f"no worker answered within {timeout} s: {reason}", data)
     try:
         data["replies"] = parse_ping(result.stdout)
     except ValueError as exc:
-        return check("celery_ping", False, f"celery inspect ping in {worker.name}: {exc}", data)
+        return _check.check("celery_ping", False, f"celery inspect ping in {worker.name}: {exc}", data)
     data["count"] = len(data["replies"])
     if not data["replies"]:
-        return check("celery_ping", False, f"no worker answered pong within {timeout} s", data)
-    return check("celery_ping", True, f"{data['count']} worker(s) answered pong: {', '.join(data['replies'])}", data)
+        return _check.check("celery_ping", False, f"no worker answered pong within {timeout} s", data)
+    return _check.check(
+        "celery_ping", True, f"{data['count']} worker(s) answered pong: {', '.join(data['replies'])}", data
+    )
 
 
 # --- the script in the web container ------------------------------------------------------
@@ -512,42 +511,44 @@ def _answer_error(answer: t.Mapping[str, t.Any]) -> str:
 def web_check(name: str, answer: t.Any, params: t.Mapping[str, t.Any]) -> dict[str, t.Any]:
     """One check from the script's answer for it."""
     if not isinstance(answer, dict):
-        return check(name, False, "the web container's script gave no answer for this check")
+        return _check.check(name, False, "the web container's script gave no answer for this check")
     data = {key: value for key, value in answer.items() if key not in ("ok", "error")}
     if answer.get("error"):
         data["error"] = answer["error"]
     where = f"{answer.get('source')} {answer.get('url')}" if answer.get("source") else ""
     if name == "redis_ping":
         if answer.get("ok"):
-            return check(name, True, f"PONG from {where}", data)
-        return check(name, False, f"{where}: {_answer_error(answer)}" if where else _answer_error(answer), data)
+            return _check.check(name, True, f"PONG from {where}", data)
+        return _check.check(name, False, f"{where}: {_answer_error(answer)}" if where else _answer_error(answer), data)
     if name == "queue_backlog":
         limit = params["queue_backlog_max"]
         data["max"] = limit
         if not answer.get("ok"):
-            return check(name, False, f"{where}: {_answer_error(answer)}" if where else _answer_error(answer), data)
+            return _check.check(
+                name, False, f"{where}: {_answer_error(answer)}" if where else _answer_error(answer), data
+            )
         lengths: dict[str, t.Any] = answer["queues"] if isinstance(answer.get("queues"), dict) else {}
         over = {queue: length for queue, length in lengths.items() if not isinstance(length, int) or length > limit}
         shown = ", ".join(f"{queue}: {length}" for queue, length in lengths.items())
         if over or not lengths:
-            return check(name, False, f"over {limit} waiting: {shown or 'no queue lengths read'}", data)
-        return check(name, True, f"{shown} waiting (at most {limit})", data)
+            return _check.check(name, False, f"over {limit} waiting: {shown or 'no queue lengths read'}", data)
+        return _check.check(name, True, f"{shown} waiting (at most {limit})", data)
     if name == "database_login":
         databases: dict[str, t.Any] = answer["databases"] if isinstance(answer.get("databases"), dict) else {}
         if not databases:
-            return check(name, False, _answer_error(answer), data)
+            return _check.check(name, False, _answer_error(answer), data)
         shown = "; ".join(
             f"{alias}: {db.get('vendor')} {db.get('user')}@{db.get('host')}/{db.get('name')} "
             + ("SELECT 1 ok" if db.get("ok") else str(db.get("error")))
             for alias, db in databases.items()
             if isinstance(db, dict)
         )
-        return check(name, bool(answer.get("ok")), shown, data)
+        return _check.check(name, bool(answer.get("ok")), shown, data)
     # celery_roundtrip
     if answer.get("ok"):
         detail = f"{answer.get('task')} ran on a worker, its result was back in {answer.get('seconds')} s"
-        return check(name, True, detail, data)
-    return check(name, False, f"no result within {params['timeout']:g} s: {_answer_error(answer)}", data)
+        return _check.check(name, True, detail, data)
+    return _check.check(name, False, f"no result within {params['timeout']:g} s: {_answer_error(answer)}", data)
 
 
 def web_checks(
@@ -556,10 +557,10 @@ def web_checks(
     web = running(containers, params["web_service"])
     if web is None:
         reason = f"no running container of {params['web_service']} to run the probes in"
-        return [check(name, False, reason) for name in selected]
+        return [_check.check(name, False, reason) for name in selected]
     answers, error = run_web_script(module, params, web, selected)
     if error:
-        return [check(name, False, error) for name in selected]
+        return [_check.check(name, False, error) for name in selected]
     return [web_check(name, answers.get(name), params) for name in selected]
 
 
@@ -620,7 +621,7 @@ def log_errors(module: t.Any, params: t.Mapping[str, t.Any], containers: list[Co
         detail = f"no containers of {', '.join(services)} to read logs from"
     else:
         detail = f"no error lines {period} in {', '.join(data['containers'])}"
-    return check("log_errors", bool(read) and not hits and not failures, detail, data)
+    return _check.check("log_errors", bool(read) and not hits and not failures, detail, data)
 
 
 # --- all of it ----------------------------------------------------------------------------
@@ -665,7 +666,7 @@ def stack_health(module: t.Any) -> dict[str, t.Any]:
     containers, inventory_error = read_containers(module, params["docker_cli"], params["project"])
     if inventory_error:
         reason = f"cannot list the project's containers: {inventory_error}"
-        checks = [check(name, False, reason) for name in selected]
+        checks = [_check.check(name, False, reason) for name in selected]
     else:
         checks = run_checks(module, params, containers, selected)
     failed = [item["name"] for item in checks if not item["ok"]]

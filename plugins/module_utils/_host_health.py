@@ -18,7 +18,7 @@ import ssl
 import time
 import typing as t
 
-from ansible_collections.golive.stack.plugins.module_utils import _cmd, _probe
+from ansible_collections.golive.stack.plugins.module_utils import _check, _cmd, _probe
 
 CHECK_NAMES = (
     "ufw_active",
@@ -44,10 +44,6 @@ CHECK_INPUTS = {
 PG_BACKUP_STAMP = "%Y%m%dT%H%M%SZ"
 PORT_SPEC = re.compile(r"^\d{1,5}(?::\d{1,5})?$")
 MB = 1024 * 1024
-
-
-def _check(name: str, ok: bool, detail: str, data: dict[str, t.Any]) -> dict[str, t.Any]:
-    return {"name": name, "ok": bool(ok), "detail": detail, "data": data}
 
 
 def _last_line(*texts: str) -> str:
@@ -166,10 +162,10 @@ def ufw_active(module: t.Any, expected_ports: t.Sequence[str]) -> dict[str, t.An
     expected = sorted({str(port) for port in expected_ports}, key=_port_key)
     ufw = module.get_bin_path("ufw")
     if not ufw:
-        return _check(name, False, "ufw is not installed (no ufw command)", {"expected_ports": expected})
+        return _check.check(name, False, "ufw is not installed (no ufw command)", {"expected_ports": expected})
     rc, stdout, stderr = _cmd.run(module, [ufw, "status", "verbose"], check_rc=False)
     if rc != 0:
-        return _check(name, False, f"ufw status verbose exited {rc}: {_last_line(stderr, stdout)}", {"rc": rc})
+        return _check.check(name, False, f"ufw status verbose exited {rc}: {_last_line(stderr, stdout)}", {"rc": rc})
     status = parse_ufw_status(stdout)
     allowing = [r for r in status["rules"] if r["action"] in ("ALLOW", "LIMIT") and r["direction"] == "IN"]
     allowed = sorted({port for rule in allowing for port in rule["ports"]}, key=_port_key)
@@ -192,7 +188,7 @@ def ufw_active(module: t.Any, expected_ports: t.Sequence[str]) -> dict[str, t.An
         "rules": status["rules"],
     }
     if status["status"] != "active":
-        return _check(name, False, f"ufw is {status['status'] or 'in an unknown state (no Status line)'}", data)
+        return _check.check(name, False, f"ufw is {status['status'] or 'in an unknown state (no Status line)'}", data)
     problems = []
     if status["default_incoming"] != "deny":
         problems.append(f"default incoming policy is {status['default_incoming'] or 'unknown'}, not deny")
@@ -201,8 +197,10 @@ def ufw_active(module: t.Any, expected_ports: t.Sequence[str]) -> dict[str, t.An
     if missing:
         problems.append(f"missing incoming rules for port(s) {', '.join(missing)}")
     if problems:
-        return _check(name, False, "; ".join(problems), data)
-    return _check(name, True, f"active, incoming denied by default, allowed ports {', '.join(allowed) or 'none'}", data)
+        return _check.check(name, False, "; ".join(problems), data)
+    return _check.check(
+        name, True, f"active, incoming denied by default, allowed ports {', '.join(allowed) or 'none'}", data
+    )
 
 
 # --- fail2ban_jails --------------------------------------------------------------------
@@ -229,15 +227,17 @@ def fail2ban_jails(module: t.Any, expected: t.Sequence[str]) -> dict[str, t.Any]
     name = "fail2ban_jails"
     client = module.get_bin_path("fail2ban-client")
     if not client:
-        return _check(
+        return _check.check(
             name, False, "fail2ban is not installed (no fail2ban-client command)", {"expected": list(expected)}
         )
     rc, stdout, stderr = _cmd.run(module, [client, "status"], check_rc=False)
     if rc != 0:
-        return _check(name, False, f"fail2ban-client status exited {rc}: {_last_line(stderr, stdout)}", {"rc": rc})
+        return _check.check(
+            name, False, f"fail2ban-client status exited {rc}: {_last_line(stderr, stdout)}", {"rc": rc}
+        )
     listed = parse_fail2ban_jail_list(stdout)
     if listed is None:
-        return _check(name, False, f"no jail list in fail2ban-client status: {_last_line(stdout)}", {})
+        return _check.check(name, False, f"no jail list in fail2ban-client status: {_last_line(stdout)}", {})
     missing = [jail for jail in expected if jail not in listed]
     jails: dict[str, t.Any] = {}
     silent = []
@@ -256,9 +256,9 @@ def fail2ban_jails(module: t.Any, expected: t.Sequence[str]) -> dict[str, t.Any]
     if silent:
         problems.append(f"jail(s) not answering: {'; '.join(silent)}")
     if problems:
-        return _check(name, False, "; ".join(problems), data)
+        return _check.check(name, False, "; ".join(problems), data)
     banned = sum((counters or {}).get("currently_banned", 0) for counters in jails.values())
-    return _check(
+    return _check.check(
         name, True, f"{len(jails)} jail(s) answer ({', '.join(jails) or 'none asked'}), {banned} banned", data
     )
 
@@ -290,7 +290,9 @@ def disk_space(paths: t.Sequence[str], min_free_percent: float, min_free_mb: int
             low = "" if entry["ok"] else " (too little)"
             parts.append(f"{entry['path']}: {entry['free_percent']}% free, {entry['free_mb']} MB{low}")
     limit = f"at least {min_free_percent:g}%" + (f" and {min_free_mb} MB" if min_free_mb else "")
-    return _check("disk_space", all(entry["ok"] for entry in entries), f"{'; '.join(parts)}; {limit} wanted", data)
+    return _check.check(
+        "disk_space", all(entry["ok"] for entry in entries), f"{'; '.join(parts)}; {limit} wanted", data
+    )
 
 
 # --- backup_recent, restore_drill ------------------------------------------------------
@@ -314,7 +316,7 @@ def backup_recent(state_dir: str, max_age_hours: float, now: float) -> dict[str,
     except FileNotFoundError:
         pass  # no dump has failed
     except (OSError, ValueError) as exc:
-        return _check(name, False, f"cannot read the last dump error: {exc}", data)
+        return _check.check(name, False, f"cannot read the last dump error: {exc}", data)
     try:
         dump = _read_json_object(success_path)
         dumped = parse_stamp(dump.get("time"))
@@ -322,9 +324,9 @@ def backup_recent(state_dir: str, max_age_hours: float, now: float) -> dict[str,
         why = f"no successful dump recorded ({success_path} does not exist)"
         if data["last_error"]:
             why += f"; the last attempt failed at {data['last_error']['time']}: {data['last_error']['error']}"
-        return _check(name, False, why, data)
+        return _check.check(name, False, why, data)
     except (OSError, ValueError) as exc:
-        return _check(name, False, f"cannot read the last dump: {exc}", data)
+        return _check.check(name, False, f"cannot read the last dump: {exc}", data)
     age = (now - dumped) / 3600  # judged unrounded, shown to a tenth
     age_hours = round(age, 1)
     file = dump.get("file")
@@ -340,14 +342,14 @@ def backup_recent(state_dir: str, max_age_hours: float, now: float) -> dict[str,
     seen = f"last dump {_iso(dumped)} ({dump.get('label')}, {age_hours} h ago)"
     if error_time is not None and error_time >= dumped:
         error_line = f"the last attempt failed at {data['last_error']['time']}: {data['last_error']['error']}"
-        return _check(name, False, f"{error_line}; {seen}", data)
+        return _check.check(name, False, f"{error_line}; {seen}", data)
     if dump.get("offsite_error"):
-        return _check(name, False, f"{seen}, but its off-site copy failed: {dump['offsite_error']}", data)
+        return _check.check(name, False, f"{seen}, but its off-site copy failed: {dump['offsite_error']}", data)
     if age > max_age_hours:
-        return _check(name, False, f"{seen}: older than {max_age_hours:g} h", data)
+        return _check.check(name, False, f"{seen}: older than {max_age_hours:g} h", data)
     if not data["last_dump"]["file_exists"]:
-        return _check(name, False, f"{seen}, but its file {file} is gone", data)
-    return _check(name, True, f"{seen}: {file}", data)
+        return _check.check(name, False, f"{seen}, but its file {file} is gone", data)
+    return _check.check(name, True, f"{seen}: {file}", data)
 
 
 def restore_drill(state_dir: str, max_age_days: float, now: float) -> dict[str, t.Any]:
@@ -358,9 +360,9 @@ def restore_drill(state_dir: str, max_age_days: float, now: float) -> dict[str, 
         drill = _read_json_object(path)
         finished = parse_stamp(drill.get("finished") or drill.get("started"))
     except FileNotFoundError:
-        return _check(name, False, f"no restore drill has run ({path} does not exist)", data)
+        return _check.check(name, False, f"no restore drill has run ({path} does not exist)", data)
     except (OSError, ValueError) as exc:
-        return _check(name, False, f"cannot read the last restore drill: {exc}", data)
+        return _check.check(name, False, f"cannot read the last restore drill: {exc}", data)
     age = (now - finished) / 86400  # judged unrounded, shown to a tenth
     age_days = round(age, 1)
     tables = drill.get("tables")
@@ -377,10 +379,12 @@ def restore_drill(state_dir: str, max_age_days: float, now: float) -> dict[str, 
     )
     seen = f"last drill {_iso(finished)} ({age_days} days ago)"
     if drill.get("result") != "pass":
-        return _check(name, False, f"{seen} failed: {drill.get('error') or 'no reason recorded'}", data)
+        return _check.check(name, False, f"{seen} failed: {drill.get('error') or 'no reason recorded'}", data)
     if age > max_age_days:
-        return _check(name, False, f"{seen} passed, but is older than {max_age_days:g} days", data)
-    return _check(name, True, f"{seen} passed: {data['rows']} rows in {data['tables']} tables of {data['dump']}", data)
+        return _check.check(name, False, f"{seen} passed, but is older than {max_age_days:g} days", data)
+    return _check.check(
+        name, True, f"{seen} passed: {data['rows']} rows in {data['tables']} tables of {data['dump']}", data
+    )
 
 
 # --- rollback_target -------------------------------------------------------------------
@@ -463,10 +467,12 @@ def rollback_target(module: t.Any, app_dir: str) -> dict[str, t.Any]:
         data["live"] = _live_release(app_dir)
         records, unreadable = served_releases(releases_dir)
     except (OSError, ValueError) as exc:
-        return _check(name, False, f"cannot read the releases: {exc}", data)
+        return _check.check(name, False, f"cannot read the releases: {exc}", data)
     data.update(served=[record["id"] for record in records], unreadable=unreadable)
     if data["live"] is None:
-        return _check(name, False, f"cannot tell the live release (no {app_dir}/live.json, no current link)", data)
+        return _check.check(
+            name, False, f"cannot tell the live release (no {app_dir}/live.json, no current link)", data
+        )
     live = next((record for record in records if record["id"] == data["live"]), None)
     others = [record for record in records if record["id"] != data["live"]]
     # rollback.yml's choice without app_rollback_to: the newest release that served before the live one
@@ -476,8 +482,12 @@ def rollback_target(module: t.Any, app_dir: str) -> dict[str, t.Any]:
         data["audited"] = ever
         if ever == [data["live"]]:
             # A first release has nothing to roll back to; its way back is the pre-migrate dump.
-            return _check(name, True, f"first release {data['live']}: no earlier release to roll back to yet", data)
-        return _check(name, False, f"no release other than the live one {data['live']} is left to roll back to", data)
+            return _check.check(
+                name, True, f"first release {data['live']}: no earlier release to roll back to yet", data
+            )
+        return _check.check(
+            name, False, f"no release other than the live one {data['live']} is left to roll back to", data
+        )
     target = (before or others)[-1]
     data.update(target=target["id"], target_released_at=target["released_at"], rollback_default=bool(before))
     compose = os.path.join(releases_dir, target["id"], "compose.yaml")
@@ -485,19 +495,21 @@ def rollback_target(module: t.Any, app_dir: str) -> dict[str, t.Any]:
         with open(compose, encoding="utf-8") as handle:
             images = compose_images(handle.read())
     except OSError as exc:
-        return _check(name, False, f"release {target['id']}: cannot read {compose}: {exc.strerror or exc}", data)
+        return _check.check(name, False, f"release {target['id']}: cannot read {compose}: {exc.strerror or exc}", data)
     if not images:
-        return _check(name, False, f"release {target['id']}: {compose} names no image", data)
+        return _check.check(name, False, f"release {target['id']}: {compose} names no image", data)
     docker = module.get_bin_path("docker")
     if not docker:
-        return _check(name, False, f"release {target['id']}: cannot look for its images (no docker command)", data)
+        return _check.check(
+            name, False, f"release {target['id']}: cannot look for its images (no docker command)", data
+        )
     data["images"] = [_image_present(module, docker, image) for image in images]
     missing = [entry["image"] for entry in data["images"] if not entry["present"]]
     how = "" if before else f" (not rollback.yml's default: set app_rollback_to={target['id']})"
     seen = f"release {target['id']} (served {target['released_at']}){how}"
     if missing:
-        return _check(name, False, f"{seen}: image(s) not on the host: {', '.join(missing)}", data)
-    return _check(name, True, f"{seen}: its {len(images)} image(s) are on the host", data)
+        return _check.check(name, False, f"{seen}: image(s) not on the host: {', '.join(missing)}", data)
+    return _check.check(name, True, f"{seen}: its {len(images)} image(s) are on the host", data)
 
 
 # --- mail_relay ------------------------------------------------------------------------
@@ -524,21 +536,21 @@ def mail_relay(host: str, port: int, timeout: float, validate_certs: bool, ca_pa
         data["banner"] = banner.decode(errors="replace")
         code, answer = smtp.ehlo()
         if code != 250:
-            return _check(name, False, f"{where}: EHLO refused ({code} {answer.decode(errors='replace')})", data)
+            return _check.check(name, False, f"{where}: EHLO refused ({code} {answer.decode(errors='replace')})", data)
         data["starttls_offered"] = smtp.has_extn("starttls")
         if not data["starttls_offered"]:
-            return _check(name, False, f"{where}: STARTTLS is not offered after EHLO", data)
+            return _check.check(name, False, f"{where}: STARTTLS is not offered after EHLO", data)
         smtp.starttls(context=_probe._tls_context(validate_certs, ca_path))
         tls = t.cast(ssl.SSLSocket, smtp.sock)
         data.update(tls_version=tls.version(), cipher=(tls.cipher() or (None,))[0], cert_validated=validate_certs)
         smtp.ehlo()
         smtp.quit()
     except (OSError, smtplib.SMTPException) as exc:  # refused, timeouts and TLS errors are OSError
-        return _check(name, False, f"{where}: {type(exc).__name__}: {exc}", data)
+        return _check.check(name, False, f"{where}: {type(exc).__name__}: {exc}", data)
     finally:
         smtp.close()
     checked = "certificate validated" if validate_certs else "certificate not validated"
-    return _check(name, True, f"{where}: STARTTLS handshake completed ({data['tls_version']}, {checked})", data)
+    return _check.check(name, True, f"{where}: STARTTLS handshake completed ({data['tls_version']}, {checked})", data)
 
 
 # --- the module ------------------------------------------------------------------------
@@ -610,6 +622,6 @@ def host_health(module: t.Any) -> dict[str, t.Any]:
         try:
             checks.append(runners[name]())
         except Exception as exc:  # a check that cannot run is a failed check, never a failed module
-            checks.append(_check(name, False, f"the check could not run: {type(exc).__name__}: {exc}", {}))
+            checks.append(_check.check(name, False, f"the check could not run: {type(exc).__name__}: {exc}", {}))
     not_ok = [check["name"] for check in checks if not check["ok"]]
     return {"changed": False, "ok": not not_ok, "not_ok": not_ok, "checks": checks}
