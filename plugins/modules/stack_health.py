@@ -37,14 +37,8 @@ description:
     answers C(SELECT 1). C(log_errors): no line of the logs matches O(error_pattern)."
 author:
   - golive.stack developers (@golive-stack)
-attributes:
-  check_mode:
-    description: Can run in check_mode and return changed status prediction without modifying target.
-    support: full
-    details: Read-only; runs the same way in check mode.
-  diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
-    support: none
+extends_documentation_fragment:
+  - golive.stack.read_only
 options:
   project:
     description: Compose project name (the C(com.docker.compose.project) label of its containers).
