@@ -18,7 +18,7 @@ include mk/*.mk
 
 .PHONY: help venv lock collection-link engine images registry rig sandbox secrets \
         demo demo-verify demo-release demo-rollback demo-clean lint lint-yaml lint-ansible test static molecule \
-        test-preflight test-collection test-hardening test-nginx test-docker test-acme engine-scenarios app-scenarios
+        test-preflight test-collection test-hardening test-nginx test-docker test-acme engine-scenarios molecule-rig
 
 help:
 	@echo "make demo        go-live of the demo app on a local sandbox host, then the report"
@@ -113,22 +113,26 @@ lint: lint-python lint-yaml lint-ansible
 
 # The host scenarios never meet (own host names and addresses), and most of their time
 # is spent waiting (bans, timers, retries, package installs, ACME validations): they run
-# at most three at a time (the sub-makes below share this make's job slots). The
-# default scenario is the longest, so its rig comes first and the static checks fill
-# the slots the scenarios leave free.
+# at most three at a time (the sub-make below shares this make's job slots). The default
+# scenario is the longest, so its rig is built first, alone (on a cold machine that is
+# image builds, which other work would only slow down), and it is then the first goal:
+# it starts at once and the other scenarios and the static checks fill the slots it
+# leaves free. Each scenario prints when it starts and ends (`make test: ...` lines).
 test:
 	$(MAKE) venv
-	$(MAKE) --output-sync=target -j3 app-scenarios test-hardening engine-scenarios static
+	$(MAKE) -j2 molecule-rig
+	$(MAKE) --output-sync=target -j3 molecule test-hardening engine-scenarios test-nginx static
 	@echo "make test: all checks passed"
+
+STAMP = @echo "make test: $@ $(1) at $$(date -u +%H:%M:%S)"
 
 # The docker and acme scenarios (the engine-side rig pieces first), then the Django
 # modules, the site probes and the stack's health checks against PostgreSQL and the demo
 # images.
 engine-scenarios: images docker-repo pebble sslyze rig
+	$(call STAMP,starts)
 	$(MAKE) test-docker test-acme test-django-modules test-stack-health
-
-app-scenarios: rig secrets offsite backup-keys
-	$(MAKE) molecule test-nginx
+	$(call STAMP,ends)
 
 # Everything that needs no Docker engine; runs beside the rig's image builds.
 static: lint unit sanity test-preflight test-collection
@@ -143,15 +147,23 @@ test-collection: venv
 # converge, idempotence, testinfra, check mode, ssh-audit, probes and an attacker from
 # another host, a real lockout reverted by the host.
 test-hardening: venv images
+	$(call STAMP,starts)
 	cd $(CURDIR) && $(BIN)/molecule test -s hardening
+	$(call STAMP,ends)
 
 # The nginx role on fresh Debian 12 and 13 hosts (check mode, converge, idempotence,
 # TLS and headers probed from outside, a refused upstream switch rolled back).
 test-nginx: images
+	$(call STAMP,starts)
 	tests/integration/nginx/run.sh 12 13
+	$(call STAMP,ends)
 
-molecule: rig secrets offsite backup-keys
+molecule-rig: rig secrets offsite backup-keys mailrelay
+
+molecule: molecule-rig
+	$(call STAMP,starts)
 	cd $(CURDIR) && $(BIN)/molecule test -s default
+	$(call STAMP,ends)
 
 docs: venv ## docs/roles.md from the roles' argument specs
 	$(BIN)/python tests/unit/roles/role_specs.py

@@ -31,14 +31,17 @@ TOOL = "/usr/local/sbin/golive-pg-backup"
 STATE = f"/var/lib/golive/pg_backup/{APP}"
 STARTED = datetime.now(UTC).isoformat()  # when this file's tests began
 SUPERUSER = ("ops", (PROJECT / ".rig/superuser-password").read_text().split()[0])
-# Every check of a full-stack go-live with monitoring credentials and no mail relay.
+# Every check of a full-stack go-live with monitoring credentials and a mail relay (the
+# rig's Postfix, named in host_vars).
 ALL_CHECKS = {
     "https_home", "https_healthz", "hsts", "http_redirect", "tls_certificate",
     "login_page", "login_refused", "login_works", "static_cached", "firewall_ports",
     "services_healthy", "one_beat", "celery_ping", "celery_roundtrip", "queue_backlog",
     "redis_ping", "database_login", "log_errors", "pending_migrations", "check_deploy",
     "ufw_active", "fail2ban_jails", "disk_space", "backup_recent", "restore_drill", "rollback_target",
+    "mail_relay",
 }  # fmt: skip
+SMALL_FS = "/mnt/golive-test-small"  # a 4 MiB file system filled to the brim
 
 
 def verify(out: Path, **extra) -> tuple[subprocess.CompletedProcess[str], dict[str, dict]]:
@@ -137,7 +140,6 @@ def test_site_and_host_checks_fail_when_broken(root, tmp_path):
     assert len(migrations) >= 2, migrations
     previous = previous_release_image(root)
     forged = forge_dump(root)
-    free = int(sh(root, "df --output=pcent / | tail -1").strip().rstrip("%"))
     with kept(root, SITE_CONF, HEADERS_CONF, f"{TLS_DIR}/fullchain.pem", f"{TLS_DIR}/privkey.pem"):
         try:
             # nginx: no HSTS, plain HTTP served instead of redirected, static files cached
@@ -165,14 +167,19 @@ def test_site_and_host_checks_fail_when_broken(root, tmp_path):
             assert root.run(f"{TOOL} drill {APP} {forged}").rc != 0
             # The previous release's images are gone.
             root.check_output(f"docker image rm {previous}")
+            # A full file system (a small one of its own: the host's disk is the CI machine's).
+            sh(root, f"mkdir -p {SMALL_FS} && mount -t tmpfs -o size=4m golive-test {SMALL_FS}")
+            sh(root, f"dd if=/dev/zero of={SMALL_FS}/fill bs=64k count=62 status=none")
 
             proc, checks = verify(
                 tmp_path,
                 verify_check_silenced=[],  # the allow-list removed: the warning it allowed fails
-                verify_disk_min_free_percent=100 - free + 1,  # more free space than there is
+                verify_disk_paths=["/", "/var/lib/docker", SMALL_FS],
                 verify_monitoring_password="not-the-password",
+                verify_mail_relay_port=25,  # the relay's port without STARTTLS
             )
         finally:
+            root.run(f"umount {SMALL_FS}")
             root.run("systemctl stop golive-test-8080")
             root.run("ufw delete allow 8080/tcp")
             root.run("systemctl restart fail2ban")
@@ -185,11 +192,16 @@ def test_site_and_host_checks_fail_when_broken(root, tmp_path):
     expected = {
         "hsts", "static_cached", "http_redirect", "tls_certificate", "login_works", "firewall_ports", "ufw_active",
         "fail2ban_jails", "pending_migrations", "check_deploy", "disk_space", "restore_drill", "rollback_target",
+        "mail_relay",
     }  # fmt: skip
     assert expected <= set(broken), broken
     assert "8080" in broken["firewall_ports"] and "8080" in broken["ufw_active"]
     assert "nginx-botsearch" in broken["fail2ban_jails"] and "notes.0" in broken["pending_migrations"]
     assert "security.W021" in broken["check_deploy"] and previous in broken["rollback_target"]
+    assert f"{SMALL_FS}: " in broken["disk_space"] and "(too little)" in broken["disk_space"]
+    disks = {entry["path"]: entry["ok"] for entry in checks["disk_space"]["data"]["paths"]}
+    assert disks == {"/": True, "/var/lib/docker": True, SMALL_FS: False}  # the full one only
+    assert "STARTTLS is not offered" in broken["mail_relay"]
     # What these breakages leave alone still passes.
     for name in ("login_page", "login_refused", "celery_roundtrip", "database_login", "backup_recent"):
         assert checks[name]["ok"], checks[name]
