@@ -21,15 +21,7 @@ up() {
   hash=$(recipe_hash "$ctx" "$(image_recipe golive-rig/debian:12)" "$(image_recipe golive-rig/debian:13)")
   build_image "$image" "$ctx" "$hash" --build-arg BASE12=golive-rig/debian:12 --build-arg BASE13=golive-rig/debian:13
   id=$(docker image inspect -f '{{.Id}}' "$image")
-  ensure_network
-  if [ "$(docker inspect -f '{{.Image}}' $name 2>/dev/null)" != "$id" ]; then
-    docker rm -f $name >/dev/null 2>&1 || true  # no such container yet is fine
-    docker run -d --name $name --label golive.rig=docker-repo --restart unless-stopped \
-      --network "$rig_net" --ip $ip --network-alias download.docker.golive.test \
-      "$image" >/dev/null
-  else
-    docker start $name >/dev/null
-  fi
+  rig_service $name "$image" $ip download.docker.golive.test --restart unless-stopped
   wait_http "http://$ip/linux/debian/gpg" || die "$name does not answer on http://$ip/"
   # no image-id yet (first export) reads as empty, which differs from $id
   if [ "$(cat "$out/image-id" 2>/dev/null || true)" != "$id" ] || [ ! -d "$out/debs" ]; then

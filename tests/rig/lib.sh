@@ -52,3 +52,21 @@ ensure_network() {
     [ "$dev" = "br-${id:0:12}" ] || { log "removing stale bridge $dev"; ip link delete "$dev"; }
   done
 }
+
+# rig_service NAME IMAGE IP ALIAS [docker run options...]: the rig's service container NAME
+# runs IMAGE as it is now, at IP on the rig network, resolvable there as ALIAS, labelled
+# golive.rig=<NAME without golive->. A container of an older image is replaced (it loses
+# what it held), a stopped one is started, a running one is left alone.
+rig_service() {
+  local name=$1 image=$2 ip=$3 alias=$4 id running; shift 4
+  id=$(docker image inspect -f '{{.Id}}' "$image")
+  ensure_network
+  running=$(docker inspect -f '{{.Image}}' "$name" 2>/dev/null || true)  # empty: no container yet
+  if [ "$running" != "$id" ]; then
+    if [ -n "$running" ]; then log "$name ran an older image: replacing it"; docker rm -f "$name" >/dev/null; fi
+    docker run -d --name "$name" --label "golive.rig=${name#golive-}" "$@" \
+      --network "$rig_net" --ip "$ip" --network-alias "$alias" "$image" >/dev/null
+  else
+    docker start "$name" >/dev/null
+  fi
+}

@@ -15,22 +15,10 @@ ctx="$rig_top/tests/rig/mailrelay"
 out="$rig_state/mailrelay"
 
 up() {
-  local hash id state ok=no
+  local hash ok=no
   hash=$(recipe_hash "$ctx" "$(image_recipe golive-rig/debian:13)")
   build_image "$image" "$ctx" "$hash" --build-arg BASE=golive-rig/debian:13
-  id=$(docker image inspect -f '{{.Id}}' "$image")
-  ensure_network
-  state=$(docker inspect -f '{{.State.Status}} {{.Image}}' $name 2>/dev/null || true)  # empty: no container yet
-  if [ -n "$state" ] && [ "${state#* }" != "$id" ]; then
-    log "$name runs an older image: recreating"
-    docker rm -f $name >/dev/null; state=""
-  fi
-  if [ -z "$state" ]; then
-    docker run -d --name $name --label golive.rig=mailrelay --restart unless-stopped \
-      --network "$rig_net" --ip $ip --network-alias $alias "$image" >/dev/null
-  elif [ "${state%% *}" != running ]; then
-    docker start $name >/dev/null
-  fi
+  rig_service $name "$image" $ip $alias --restart unless-stopped
   mkdir -p "$out"
   docker cp -q "$name:/etc/golive-relay/ca.pem" "$out/ca.pem.new" && mv -f "$out/ca.pem.new" "$out/ca.pem"
   # Both listeners answer as intended: STARTTLS with a certificate the CA validates for

@@ -42,24 +42,11 @@ ensure_secrets() {
 }
 
 up() {
-  local hash id state hostkey ok=no
+  local hash hostkey ok=no
   hash=$(recipe_hash "$ctx" "$(image_recipe golive-rig/debian:13)")
   build_image "$image" "$ctx" "$hash" --build-arg BASE=golive-rig/debian:13
-  id=$(docker image inspect -f '{{.Id}}' "$image")
-  ensure_network
   ensure_secrets
-  state=$(docker inspect -f '{{.State.Status}} {{.Image}}' $name 2>/dev/null || true)  # empty: no container yet
-  if [ -n "$state" ] && [ "${state#* }" != "$id" ]; then
-    log "$name runs an older image: recreating (its repository starts empty)"
-    docker rm -f $name >/dev/null; state=""
-  fi
-  if [ -z "$state" ]; then
-    docker run -d --name $name --label golive.rig=offsite --restart unless-stopped \
-      --network "$rig_net" --ip $ip --network-alias $alias \
-      "$image" >/dev/null
-  elif [ "${state%% *}" != running ]; then
-    docker start $name >/dev/null
-  fi
+  rig_service $name "$image" $ip $alias --restart unless-stopped  # a new container: the repository starts empty
   docker exec -i $name install -m 0600 -o restic -g restic /dev/stdin /home/restic/.ssh/authorized_keys \
     <"$out/id_ed25519.pub"
   if ! docker exec $name test -f "$repo/config"; then

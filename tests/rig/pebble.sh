@@ -41,20 +41,11 @@ PY
 }
 
 up() {
-  local hash id tmp
+  local hash tmp
   hash=$(recipe_hash "$ctx" "$(image_recipe golive-rig/debian:12)")
   build_image "$image" "$ctx" "$hash" --build-arg BASE=golive-rig/debian:12
-  id=$(docker image inspect -f '{{.Id}}' "$image")
-  ensure_network
   # No restart policy: a crashed server stays visible (docker ps -a, docker logs).
-  if [ "$(docker inspect -f '{{.Image}}' $name 2>/dev/null)" != "$id" ]; then
-    docker rm -f $name >/dev/null 2>&1 || true
-    docker run -d --name $name --label golive.rig=pebble \
-      --network "$rig_net" --ip $ip --network-alias acme.golive.test \
-      "$image" >/dev/null
-  else
-    docker start $name >/dev/null
-  fi
+  rig_service $name "$image" $ip acme.golive.test
   tmp="$out.new"; rm -rf "$tmp"; mkdir -p "$tmp"
   docker exec $name cat /etc/pebble/ca.pem >"$tmp/ca.pem"
   echo "$directory" >"$tmp/directory"
