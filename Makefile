@@ -17,8 +17,8 @@ DEMO_ARGS := -i inventories/sandbox -e @$(SECRETS) --vault-password-file $(VAULT
 include mk/*.mk
 
 .PHONY: help venv lock collection-link engine images registry rig sandbox secrets \
-        demo demo-verify demo-release demo-rollback demo-clean lint lint-yaml lint-ansible test static molecule \
-        test-preflight test-collection test-hardening test-nginx test-docker test-acme engine-scenarios molecule-rig
+        demo demo-verify demo-awx demo-release demo-rollback demo-clean lint lint-yaml lint-ansible test static molecule \
+        test-preflight test-collection test-awx test-hardening test-nginx test-docker test-acme engine-scenarios molecule-rig
 
 help:
 	@echo "make demo        go-live of the demo app on a local sandbox host, then the report"
@@ -91,6 +91,12 @@ demo-release: venv
 	@[[ "$(VERSION)" =~ ^[A-Za-z0-9_.-]+$$ ]] || { echo "usage: make demo-release VERSION=v2" >&2; exit 2; }
 	$(PLAY) $(DEMO_ARGS) playbooks/deploy.yml -e "$$($(BIN)/python $(RIG)/demo_images.py $(VERSION))"
 
+# A playbook of this checkout run against the sandbox as an AWX job template runs it
+# (ansible-runner: project directory, inventory, extra vars, no prompts), e.g. JOB=verify.
+demo-awx: venv
+	@[[ "$(JOB)" =~ ^(deploy|rollback|backup|restore|verify|drill)$$ ]] || { echo "usage: make demo-awx JOB=verify|backup|..." >&2; exit 2; }
+	$(BIN)/python tests/awx/run_job.py playbooks/$(JOB).yml $(DEMO_ARGS)
+
 # Back to the release before the live one; ARGS passes more, e.g. ARGS='-e app_rollback_migrate=true'.
 demo-rollback: venv
 	$(PLAY) $(DEMO_ARGS) playbooks/rollback.yml $(ARGS)
@@ -135,7 +141,11 @@ engine-scenarios: images docker-repo pebble sslyze rig
 	$(call STAMP,ends)
 
 # Everything that needs no Docker engine; runs beside the rig's image builds.
-static: lint unit sanity test-preflight test-collection
+static: lint unit sanity test-preflight test-collection test-awx
+
+# Job runs through ansible-runner as AWX makes them, on a local connection (no host).
+test-awx: venv
+	$(BIN)/pytest -q tests/integration/test_awx_runner.py
 
 test-preflight: venv
 	$(BIN)/pytest -q -n 2 tests/integration/test_preflight.py

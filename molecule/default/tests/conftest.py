@@ -15,7 +15,7 @@ SCENARIO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(SCENARIO.parent / "shared"))
 from rig_playbooks import PROJECT, recap, run_playbook, start_playbook  # noqa: E402 - found through the sys.path entry above
 
-__all__ = ["APP", "DOMAIN", "HOST_IP", "PROJECT", "live", "play", "psql", "recap_changed", "start_play"]
+__all__ = ["APP", "DOMAIN", "HOST_IP", "PROJECT", "SECRETS", "live", "play", "psql", "recap_changed", "start_play"]
 
 HOST_IP = os.environ.get("GOLIVE_MOLECULE_IP", "10.213.7.20")
 DOMAIN = "demo.golive.test"
