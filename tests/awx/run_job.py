@@ -113,7 +113,7 @@ def run_job(
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
     parser.add_argument("playbook", help="playbook path inside the project, e.g. playbooks/verify.yml")
     parser.add_argument("-i", "--inventory", type=Path, required=True)
     parser.add_argument("-x", "--extra", action="append", default=[], help="NAME=VALUE (a JSON value, or a string)")
