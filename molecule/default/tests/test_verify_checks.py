@@ -29,7 +29,7 @@ HEADERS_CONF = f"/etc/nginx/golive/{APP}-headers.conf"
 TLS_DIR = f"/etc/golive/tls/{APP}"
 TOOL = "/usr/local/sbin/golive-pg-backup"
 STATE = f"/var/lib/golive/pg_backup/{APP}"
-STARTED = datetime.now(UTC).isoformat()  # when this file's tests began
+STARTED = datetime.now(UTC).isoformat()  # pytest imports this at collection: the start of the verify stage
 SUPERUSER = ("ops", (PROJECT / ".rig/superuser-password").read_text().split()[0])
 # Every check of a full-stack go-live with monitoring credentials and a mail relay (the
 # rig's Postfix, named in host_vars).

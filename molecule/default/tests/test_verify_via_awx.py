@@ -19,7 +19,6 @@ from run_job import run_job, survey_answers  # noqa: E402 - found through the sy
 
 HOST = "molecule-golive"
 SURVEYS = PROJECT / "awx" / "surveys"
-STARTED = datetime.now(UTC).isoformat()  # the ERRORs logged on purpose by earlier files are older
 
 
 def test_backup_job_returns_the_dump():
@@ -32,7 +31,10 @@ def test_backup_job_returns_the_dump():
 
 
 def test_verify_job_returns_the_report(tmp_path):
-    answers = survey_answers(SURVEYS / "verify.json", verify_logs_since=STARTED)
+    # The ERRORs earlier files logged on purpose are older (a module-level time would be
+    # pytest's collection time, before them).
+    since = datetime.now(UTC).isoformat()
+    answers = survey_answers(SURVEYS / "verify.json", verify_logs_since=since)
     answers["verify_report_dir"] = str(tmp_path)  # the job template's own extra vars, not a question
     job = run_job("playbooks/verify.yml", INVENTORY, answers, SECRETS, timeout=900)
     assert job.status == "successful" and job.rc == 0, job.stdout[-3000:]
