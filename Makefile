@@ -137,7 +137,7 @@ STAMP = @echo "make test: $@ $(1) at $$(date -u +%H:%M:%S)"
 # images.
 engine-scenarios: images docker-repo pebble sslyze rig
 	$(call STAMP,starts)
-	$(MAKE) test-docker test-acme test-django-modules test-stack-health
+	$(MAKE) test-docker test-acme test-django-modules test-stack-health test-image-build
 	$(call STAMP,ends)
 
 # Everything that needs no Docker engine; runs beside the rig's image builds.

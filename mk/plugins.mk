@@ -5,7 +5,7 @@ PLUGIN_PATHS := plugins tests/unit tests/sanity tests/fixtures tests/integration
 # working directory, so a mirror inside the checkout would look empty to it.
 SANITY_ROOT ?= /tmp/golive-stack-sanity/ansible_collections/golive/stack
 
-.PHONY: unit lint-python sanity get-pip-standin test-django-modules test-site-probe
+.PHONY: unit lint-python sanity get-pip-standin test-django-modules test-site-probe test-image-build
 
 unit: venv
 	$(BIN)/pytest -q tests/unit
@@ -40,3 +40,8 @@ test-django-modules: venv demo-images collection-link
 
 test-site-probe: venv demo-images collection-link
 	$(BIN)/pytest -q tests/integration/test_site_probe.py
+
+# build.yml for real: the demo app's source in a git repository, built at a given commit on
+# this machine's engine, tagged with the commit and pushed to the rig registry.
+test-image-build: venv images registry collection-link
+	$(BIN)/pytest -q tests/integration/test_image_build.py
