@@ -76,10 +76,30 @@ def _entry_points_in_tasks(tasks: list[dict[str, t.Any]] | None) -> list[tuple[s
     return found
 
 
+IMPORT_PLAYBOOK = ("import_playbook", "ansible.builtin.import_playbook")
+
+
+def load_playbook(name: str) -> list[dict[str, t.Any]]:
+    return yaml.safe_load((PLAYBOOKS / f"{name}.yml").read_text())
+
+
+def playbook_files(playbook: str) -> list[str]:
+    """The playbook and those it imports (import_playbook, recursively), in order."""
+    names = [playbook]
+    for play in load_playbook(playbook):
+        for key in IMPORT_PLAYBOOK:
+            if key in play:
+                names += [n for n in playbook_files(Path(play[key]).stem) if n not in names]
+    return names
+
+
 def entry_points(playbook: str) -> list[tuple[str, str]]:
-    """(role, entry point) for every role the playbook runs, in order, without repeats."""
+    """(role, entry point) for every role the playbook (or one it imports) runs, in order, without repeats."""
     found: list[tuple[str, str]] = []
-    for play in yaml.safe_load((PLAYBOOKS / f"{playbook}.yml").read_text()):
+    plays = [play for name in playbook_files(playbook) for play in load_playbook(name)]
+    for play in plays:
+        if any(key in play for key in IMPORT_PLAYBOOK):
+            continue
         for role in play.get("roles") or []:
             found.append((role if isinstance(role, str) else role["role"], "main"))
         for section in ("pre_tasks", "tasks", "post_tasks"):
@@ -99,7 +119,7 @@ def options(playbook: str) -> dict[str, dict[str, t.Any]]:
     An entry point without a spec of its own (preflight's ``backup``) adds nothing; when two
     entry points name the same option, their specs must agree.
     """
-    text = (PLAYBOOKS / f"{playbook}.yml").read_text()
+    text = "\n".join((PLAYBOOKS / f"{name}.yml").read_text() for name in playbook_files(playbook))
     taken = {name: spec for name, spec in PLAYBOOK_VARS.items() if re.search(rf"\b{name}\b", text)}
     for role, entry in entry_points(playbook):
         specs = yaml.safe_load((ROLES / role / "meta" / "argument_specs.yml").read_text())["argument_specs"]

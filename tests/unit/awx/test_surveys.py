@@ -32,7 +32,7 @@ def test_survey_asks_for_the_target_hosts(path):
         ("backup", {("preflight", "backup"), ("pg_backup", "dump")}),
         ("restore", {("preflight", "backup"), ("pg_backup", "restore")}),
         ("rollback", {("preflight", "rollback"), ("app", "rollback")}),
-        ("deploy", {("preflight", "main"), ("app", "main")}),
+        ("deploy", {("image_build", "main"), ("preflight", "main"), ("app", "main")}),  # build.yml imported
     ],
 )
 def test_roles_each_playbook_runs(playbook, expected):
