@@ -134,13 +134,13 @@ STAMP = @echo "make test: $@ $(1) at $$(date -u +%H:%M:%S)"
 
 # The docker and acme scenarios (the engine-side rig pieces first), then the Django
 # modules, the site probes and the stack's health checks against PostgreSQL and the demo
-# images.
+# images, and build.yml against the rig registry.
 engine-scenarios: images docker-repo pebble sslyze rig
 	$(call STAMP,starts)
 	$(MAKE) test-docker test-acme test-django-modules test-stack-health test-image-build
 	$(call STAMP,ends)
 
-# Everything that needs no Docker engine; runs beside the rig's image builds.
+# Everything that needs no Docker engine; fills the job slots the scenarios leave free.
 static: lint unit sanity test-preflight test-collection test-awx
 
 # Job runs through ansible-runner as AWX makes them, on a local connection (no host).
