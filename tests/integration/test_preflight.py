@@ -291,8 +291,12 @@ def test_bad_input_stops_before_any_host_is_touched(tmp_path, case):
 
 
 def preflight_only(tmp_path: Path) -> Path:
+    """golive.yml up to its preflight play, in TMP_PATH (what it imports named by full path)."""
     playbook = tmp_path / "preflight.yml"
-    playbook.write_text(PLAYBOOK.read_text().split("\n- name: Go-live\n")[0] + "\n")
+    text = PLAYBOOK.read_text().split("\n- name: Go-live\n")[0] + "\n"
+    text = text.replace("import_playbook: build.yml", f"import_playbook: {PLAYBOOK.parent}/build.yml")
+    text = text.replace("import_tasks: tasks/", f"import_tasks: {PLAYBOOK.parent}/tasks/")
+    playbook.write_text(text)
     return playbook
 
 
