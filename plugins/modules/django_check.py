@@ -21,15 +21,8 @@ description:
     as with C(manage.py check).
 author:
   - golive.stack developers (@golive-stack)
-attributes:
-  check_mode:
-    description: Can run in check_mode and return changed status prediction without modifying target.
-    support: full
-    details: Read-only; runs the same way in check mode.
-  diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
-    support: none
 extends_documentation_fragment:
+  - golive.stack.read_only
   - golive.stack.django_manage
 options:
   deploy:

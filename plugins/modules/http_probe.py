@@ -24,15 +24,8 @@ description:
   - Uses the Python standard library only.
 author:
   - golive.stack developers (@golive-stack)
-attributes:
-  check_mode:
-    description: Can run in check_mode and return changed status prediction without modifying target.
-    support: full
-    details: Read-only; probes the same way in check mode.
-  diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
-    support: none
 extends_documentation_fragment:
+  - golive.stack.read_only
   - golive.stack.http_connection
 options:
   url:
