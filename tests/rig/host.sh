@@ -2,6 +2,9 @@
 # Sandbox hosts: containers that boot systemd, reached over SSH as the deploy user.
 #   host.sh up NAME IP [DEBIAN_VERSION]   start (or reuse) a host; prints nothing else
 #   host.sh down NAME...                  remove hosts and their anonymous volumes
+# GOLIVE_HOST_CPU_SHARES (optional) gives a new host that CPU weight (docker run
+# --cpu-shares, 1024 by default): make test starts the hosts of the scenarios beside the
+# default one lighter, so the longest scenario keeps its pace on a busy machine.
 # Each host makes its own SSH host keys at first boot; its public key is read over the
 # rig's own channel (docker exec) into .rig/known_hosts, as an operator would pin a new
 # server's key from the cloud console. The deploy user gets the rig's key (.rig/ssh).
@@ -29,7 +32,7 @@ up() {
   if [ -z "$state" ]; then
     log "starting $name ($image) at $ip"
     docker run -d --name "$name" --hostname "$name" --label golive.rig=host \
-      --network "$rig_net" --ip "$ip" \
+      --network "$rig_net" --ip "$ip" ${GOLIVE_HOST_CPU_SHARES:+--cpu-shares "$GOLIVE_HOST_CPU_SHARES"} \
       --cap-add ALL --cap-drop SYS_RESOURCE \
       --security-opt seccomp=unconfined --security-opt apparmor=unconfined \
       --cgroupns=host -v /sys/fs/cgroup:/sys/fs/cgroup:rw \
