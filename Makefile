@@ -18,7 +18,7 @@ include mk/*.mk
 
 .PHONY: help venv lock collection-link engine images registry rig sandbox secrets \
         demo demo-verify demo-awx demo-release demo-rollback demo-clean lint lint-yaml lint-ansible test static molecule \
-        test-preflight test-collection test-awx test-hardening test-nginx test-docker test-acme engine-scenarios molecule-rig molecule-scenario \
+        test-preflight test-layouts test-collection test-awx test-hardening test-nginx test-docker test-acme engine-scenarios molecule-rig molecule-scenario \
         background-checks
 
 help:
@@ -149,7 +149,7 @@ engine-scenarios: images docker-repo pebble sslyze rig
 	$(call STAMP,ends)
 
 # Everything that needs no Docker engine; fills the job slots the scenarios leave free.
-static: lint unit sanity test-preflight test-collection test-awx
+static: lint unit sanity test-preflight test-layouts test-collection test-awx
 
 # Job runs through ansible-runner as AWX makes them, on a local connection (no host).
 test-awx: venv
@@ -157,6 +157,12 @@ test-awx: venv
 
 test-preflight: venv
 	$(BIN)/pytest -q -n 2 tests/integration/test_preflight.py
+
+# The example inventories of the runbook layouts (inventories/examples/) through the same
+# preflight, at an address where no host runs: each passes every input check (or is refused
+# where the roles cannot express it yet), one bad variant of each is refused.
+test-layouts: venv
+	$(BIN)/pytest -q -n 2 tests/integration/test_layouts.py
 
 test-collection: venv
 	tests/collection/build_install.sh
