@@ -143,6 +143,10 @@ BAD = {
         with_vars(sshd_port=2222, ufw_ssh_port=2222),
         "sshd listens on 2222 but fail2ban's sshd jail watches 22",
     ),
+    "load_balancer_not_an_address": (
+        with_vars(nginx_trusted_proxies=["10.213.7.1", "lb.golive.test"]),
+        "nginx_trusted_proxies has lb.golive.test, which is not an IP address or CIDR network",
+    ),
     "no_ssh_user": (with_vars(ansible_user=""), "set ansible_user to the sudo user Ansible connects as"),
     "keep_no_daily_dump": (with_vars(pg_backup_keep_daily=0), "pg_backup_keep_daily at least 1"),
     "bad_age_recipient": (

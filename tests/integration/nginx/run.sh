@@ -95,6 +95,20 @@ for v in "${versions[@]}"; do
   check "switch to 127.0.0.1:8001" play "$n" "$here/upstream.yml" -e '{"servers": ["127.0.0.1:8001"]}'
   check "site proxies to the release" bash -c \
     "curl -sk ${res[*]} https://$domain/ | grep -q 'release 8001'"
+  # A load balancer in front (nginx_trusted_proxies: the controller's address on the rig
+  # network): its X-Forwarded-For names the client; anyone else's is ignored.
+  curl -sk "${res[@]}" -H 'X-Forwarded-For: 198.51.100.7' "https://$domain/via-lb" -o /dev/null
+  line=$(on_host "$h" "sudo grep -h 'GET /via-lb ' /var/log/nginx/access.log" | tail -1 || true)
+  check "client address from the load balancer's X-Forwarded-For (${line%% *})" \
+    bash -c '[[ "$1" == "198.51.100.7 "* ]]' _ "$line"
+  docker run --rm --network golive-net --add-host "$domain:$h" --entrypoint python3 "golive-rig/host:$v" -c "
+import http.client, ssl
+c = http.client.HTTPSConnection('$domain', context=ssl._create_unverified_context())
+c.request('GET', '/not-via-lb', headers={'X-Forwarded-For': '198.51.100.8'})
+c.getresponse().read()" >/dev/null 2>&1 || true
+  line=$(on_host "$h" "sudo grep -h 'GET /not-via-lb ' /var/log/nginx/access.log" | tail -1 || true)
+  check "another client's X-Forwarded-For ignored (${line%% *})" \
+    bash -c '[[ "$1" =~ ^10\.213\.7\.[0-9]+\  ]] && [[ ! "$1" =~ ^10\.213\.7\.1\  ]]' _ "$line"
   same=$(play "$n" "$here/upstream.yml" -e '{"servers": ["127.0.0.1:8001"]}' | changed_count || true)
   check "same switch again changes nothing (changed=$same)" test "$same" = 0
   before=$(on_host "$h" md5sum /etc/nginx/golive/upstreams/demo.conf)

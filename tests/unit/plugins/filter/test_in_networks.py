@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.golive.stack.plugins.filter import in_networks
+from ansible_collections.golive.stack.plugins.filter import in_networks, invalid_networks
 
 IN_NETWORKS = in_networks.FilterModule().filters()["in_networks"]
 
@@ -33,3 +33,18 @@ def test_in_networks(address, networks, expected):
 def test_bad_input_is_an_error(address, networks):
     with pytest.raises(AnsibleFilterError, match="in_networks"):
         IN_NETWORKS(address, networks)
+
+
+INVALID_NETWORKS = invalid_networks.FilterModule().filters()["invalid_networks"]
+
+
+@pytest.mark.parametrize(
+    ("values", "expected"),
+    [
+        (["10.213.7.1", "10.213.7.0/24", "2001:db8::/32", "10.0.0.1/8"], []),
+        ([], []),
+        (["lb.example.com", "10.0.0.0/33", "10.0.0.1", "any", ""], ["lb.example.com", "10.0.0.0/33", "any", ""]),
+    ],
+)
+def test_invalid_networks(values, expected):
+    assert INVALID_NETWORKS(values) == expected
