@@ -97,6 +97,8 @@ for v in "${versions[@]}"; do
     "curl -sk ${res[*]} https://$domain/ | grep -q 'release 8001'"
   # A load balancer in front (nginx_trusted_proxies: the controller's address on the rig
   # network): its X-Forwarded-For names the client; anyone else's is ignored.
+  # The `|| true`s below keep pipefail from ending the script: a request that failed or a
+  # line not found leaves $line empty, which the check after it rejects.
   curl -sk "${res[@]}" -H 'X-Forwarded-For: 198.51.100.7' "https://$domain/via-lb" -o /dev/null
   line=$(on_host "$h" "sudo grep -h 'GET /via-lb ' /var/log/nginx/access.log" | tail -1 || true)
   check "client address from the load balancer's X-Forwarded-For (${line%% *})" \
