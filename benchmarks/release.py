@@ -2,9 +2,9 @@
 release against the runbooks' `docker compose pull && docker compose up -d`, same host, same run.
 
 Usage: .venv/bin/python benchmarks/release.py [--methods runbook,golive] [--rate 50] [--settle 3]
-           [--back deploy|rollback] [--controller-nice 10]
+           [--back deploy|rollback] [--controller-nice 10] [--controller-cpus 0]
        (or `make bench-release`; needs the sandbox of `make demo`, live; BENCH_METHODS,
-       BENCH_RATE, BENCH_SETTLE, BENCH_BACK, BENCH_NICE set the same from the environment)
+       BENCH_RATE, BENCH_SETTLE, BENCH_BACK, BENCH_NICE, BENCH_CPUS set the same from the environment)
 
 A load generator (tests/rig/loadgen.py) sends GET https://demo.golive.test/ through nginx on
 the sandbox (10.213.7.10:443, a new TCP+TLS connection per request, default 50 requests/s, a
@@ -82,6 +82,8 @@ SEQUENCE = ("v2", "v1")
 # one it shares the cores with the load generator and the host, and its bursts (a fork per
 # task) would otherwise be measured as the server stalling. Set by main().
 CONTROLLER_NICE = [10]
+# The CPUs the controller may run on (taskset -c; "" for all), for the same reason: set by main().
+CONTROLLER_CPUS = [""]
 
 
 class NotReady(Exception):
@@ -191,7 +193,8 @@ def playbook(logdir: Path, name: str, args: list[str], logname: str) -> tuple[in
                ANSIBLE_CALLBACKS_ENABLED="ansible.posix.profile_tasks")  # fmt: skip
     t0 = time.monotonic()
     with open(logdir / logname, "w") as out:
-        argv = ["nice", "-n", str(CONTROLLER_NICE[0]), *PLAY, f"playbooks/{name}", *args]
+        pin = ["taskset", "-c", CONTROLLER_CPUS[0]] if CONTROLLER_CPUS[0] else []
+        argv = [*pin, "nice", "-n", str(CONTROLLER_NICE[0]), *PLAY, f"playbooks/{name}", *args]
         rc = subprocess.run(argv, cwd=TOP, env=env, stdout=out,
                             stderr=subprocess.STDOUT, check=False).returncode  # fmt: skip
     wall = time.monotonic() - t0
@@ -495,6 +498,17 @@ def samples(data: dict[str, t.Any]) -> list[str]:
     return out
 
 
+def gap_breakdown(data: dict[str, t.Any]) -> list[str]:
+    """Per release, the requests that ended its longest gap and how long each phase of them took."""
+    out = []
+    for name, m in data["methods"].items():
+        for i, step in enumerate(m.get("steps", []), 1):
+            for r in step.get("load", {}).get("gap_requests", []):
+                took = ", ".join(f"{k} {r[k]}" for k in ("thread", "connect", "tls", "wait", "read") if k in r)
+                out.append(f"- {name} {i}: sent at {r['sent_s']} s, done at {r['done_s']} s ({r['kind']}): {took}")
+    return out
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--methods", default=os.environ.get("BENCH_METHODS", "runbook,golive"),
@@ -506,7 +520,10 @@ def main() -> int:
                         "rollback.yml -e app_rollback_migrate=true")  # fmt: skip
     parser.add_argument("--controller-nice", type=int, default=int(os.environ.get("BENCH_NICE", "10")),
                         help="niceness of ansible-playbook (the controller), 0 to 19 (default 10)")  # fmt: skip
+    parser.add_argument("--controller-cpus", default=os.environ.get("BENCH_CPUS", ""),
+                        help="CPUs ansible-playbook may use, as taskset -c takes them (default: all)")  # fmt: skip
     args = parser.parse_args()
+    CONTROLLER_CPUS[0] = args.controller_cpus
     if not 0 <= args.controller_nice <= 19:
         parser.error("--controller-nice: 0 to 19")
     CONTROLLER_NICE[0] = args.controller_nice
@@ -531,7 +548,8 @@ def main() -> int:
         commit += " (with uncommitted changes)"
     data: dict[str, t.Any] = {
         "time": stamp, "host": HOST, "target": f"https://{DOMAIN}/ via {ADDRESS}:443", "rate": args.rate,
-        "settle_s": args.settle, "controller_nice": args.controller_nice, "sequence": ["v1", *SEQUENCE],
+        "settle_s": args.settle, "controller_nice": args.controller_nice,
+        "controller_cpus": args.controller_cpus or "all", "sequence": ["v1", *SEQUENCE],
         "golive_back": args.back, "commit": commit or None,
         "methods": {},
     }  # fmt: skip
@@ -556,8 +574,8 @@ def main() -> int:
         "rate x gap if the server stalled, far fewer if the load generator itself was held up: sender lag is how "
         "far it fell behind its schedule at worst, on a busy machine). A release's figures are those of the requests "
         "sent from its start to the next release's start. golive: playbooks/deploy.yml (wall time of the "
-        f"playbook; ansible-playbook at niceness {args.controller_nice}, as a controller on another machine would not "
-        "take the host's or the client's CPU); "
+        f"playbook; ansible-playbook at niceness {args.controller_nice} on CPUs {args.controller_cpus or 'all'}, "
+        "as a controller on another machine would not take the host's or the client's CPU); "
         "runbook: the demo's web service alone in compose project `runbook` on 127.0.0.1:8101 behind "
         "the same nginx, `docker compose pull`, `migrate`, `docker compose up -d` and waiting for /healthz (wall "
         "time of those steps). See benchmarks/README.md.",
@@ -566,6 +584,9 @@ def main() -> int:
     table = report(data)
     extra = samples(data)
     body = head + table + ([""] + ["First response of each failure kind:", ""] + extra if extra else [])
+    if gaps := gap_breakdown(data):
+        body += ["", "The requests that ended each release's longest gap, ms per phase (thread: scheduled to "
+                 "running; wait: request written to status line):", "", *gaps]  # fmt: skip
     schema = []
     for n, m in data["methods"].items():
         if "migrations_at_start" in m and "migrations_at_end" in m:

@@ -41,6 +41,10 @@ Result (a dataclass; ``result.to_dict(timeline=True)`` gives JSON-ready data):
     gap_from_s, gap_to_s       where that gap lies (seconds since the start); gap_at: UTC time
     gap_sent                   requests sent inside that gap: about rate x gap when the server
                                stalled, far fewer when the sender itself was held up
+    gap_requests               the requests that ended the gap or were in flight in it, with
+                               how long each phase took (ms): "thread" (scheduled to running),
+                               "connect" (TCP), "tls" (handshake), "wait" (request written to
+                               the status line) and "read" (the body)
     latency_ms                 {"p50", "p99", "max"} of the successful requests
     duration_s, rate, started_at
     max_send_lag_ms            how far the sender fell behind its schedule at worst (a busy
@@ -71,10 +75,12 @@ import urllib.parse
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-__all__ = ["LoadGen", "Record", "Result", "classify", "longest_gap"]
+__all__ = ["LoadGen", "Record", "Result", "classify", "longest_gap", "phase_times"]
 
 BODY_BYTES = 200  # kept from the body of a non-200 response
 SAMPLES_PER_KIND = 5
+GAP_REQUESTS = 12  # requests kept in Result.gap_requests
+PHASES = ("thread", "connect", "tls", "wait", "read")
 USER_AGENT = "golive-loadgen/1"
 
 
@@ -87,6 +93,9 @@ class Record:
     kind: str  # "ok" or a failure kind
     status: int | None = None
     detail: str = ""
+    # When the request's thread ran and each phase ended (seconds since the start; None when
+    # not reached): tells a server that answered late from a client that was not scheduled.
+    phases: tuple[float | None, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -129,6 +138,18 @@ def longest_gap(done_times: t.Iterable[float], start: float = 0.0, end: float = 
     return times[best] - times[best - 1], times[best - 1], times[best]
 
 
+def phase_times(rec: Record) -> dict[str, t.Any]:
+    """A request's send time, outcome and the milliseconds each phase took (see Result.gap_requests)."""
+    out: dict[str, t.Any] = {"sent_s": round(rec.sent_s, 3), "done_s": round(rec.done_s, 3), "kind": rec.kind}
+    prev = rec.sent_s
+    for name, mark in zip(PHASES, rec.phases, strict=False):
+        if mark is None:
+            break
+        out[name] = round((mark - prev) * 1000, 1)
+        prev = mark
+    return out
+
+
 def percentile(sorted_values: list[float], pct: float) -> float | None:
     """Nearest-rank percentile of an already sorted list (None when empty)."""
     if not sorted_values:
@@ -167,6 +188,7 @@ class Result:
     gap_from_s: float = field(init=False, default=0.0)
     gap_to_s: float = field(init=False, default=0.0)
     gap_sent: int = field(init=False, default=0)
+    gap_requests: list[dict[str, t.Any]] = field(init=False, default_factory=list)
     latency_ms: dict[str, float | None] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -187,6 +209,9 @@ class Result:
         gap, self.gap_from_s, self.gap_to_s = longest_gap((r.done_s for r in good), self.start_s, self.end_s)
         self.longest_gap_ms = gap * 1000
         self.gap_sent = sum(1 for r in recs if self.gap_from_s <= r.sent_s < self.gap_to_s)
+        self.gap_requests = [
+            phase_times(r) for r in recs if r.sent_s < self.gap_to_s and r.done_s >= self.gap_to_s - 1e-6
+        ][:GAP_REQUESTS]
         lat = sorted(r.latency_ms for r in good)
         self.latency_ms = {"p50": percentile(lat, 50), "p99": percentile(lat, 99), "max": lat[-1] if lat else None}
 
@@ -251,6 +276,7 @@ class Result:
             "gap_to_s": round(self.gap_to_s, 3),
             "gap_at": self.gap_at,
             "gap_sent": self.gap_sent,
+            "gap_requests": self.gap_requests,
             "latency_ms": {k: r(v) for k, v in self.latency_ms.items()},
         }
         if self.max_send_lag_ms is not None:
@@ -364,12 +390,15 @@ class LoadGen:
         """One request on a new connection; sent is its send time on the elapsed() clock."""
         deadline = self._t0 + sent + self.timeout
         phase, sock = "connect", None
+        marks: list[float | None] = [self.elapsed(), None, None, None, None]
         try:
             sock = socket.create_connection(self.target, timeout=self.timeout)
+            marks[1] = marks[2] = self.elapsed()
             if self.tls:
                 phase = "tls"
                 sock.settimeout(max(0.001, deadline - time.monotonic()))
                 sock = self.ctx.wrap_socket(sock, server_hostname=self.host)
+                marks[2] = self.elapsed()
             phase = "http"
             sock.settimeout(max(0.001, deadline - time.monotonic()))
             headers = {"Host": self.host_header, "User-Agent": USER_AGENT, "Connection": "close", **self.headers}
@@ -377,20 +406,23 @@ class LoadGen:
             sock.sendall(head.encode("latin-1"))
             resp = http.client.HTTPResponse(sock, method="GET")
             resp.begin()
+            marks[3] = self.elapsed()
             sock.settimeout(max(0.001, deadline - time.monotonic()))
             body = resp.read() if resp.status == 200 else resp.read(BODY_BYTES)
-            done = self.elapsed()
+            done = marks[4] = self.elapsed()
         except Exception as exc:  # noqa: BLE001 - every failure is classified and counted
-            return Record(sent, self.elapsed(), classify(exc, phase), None, f"{type(exc).__name__}: {exc}"[:BODY_BYTES])
+            detail = f"{type(exc).__name__}: {exc}"[:BODY_BYTES]
+            return Record(sent, self.elapsed(), classify(exc, phase), None, detail, tuple(marks))
         finally:
             if sock is not None:
                 sock.close()
         if done - sent > self.timeout:
-            return Record(sent, done, "timeout", resp.status, f"status {resp.status} after {(done - sent):.2f} s")
+            detail = f"status {resp.status} after {(done - sent):.2f} s"
+            return Record(sent, done, "timeout", resp.status, detail, tuple(marks))
         if resp.status != 200:
             head = body[:BODY_BYTES].decode("utf-8", "replace")
-            return Record(sent, done, f"status {resp.status}", resp.status, head)
-        return Record(sent, done, "ok", 200, "")
+            return Record(sent, done, f"status {resp.status}", resp.status, head, tuple(marks))
+        return Record(sent, done, "ok", 200, "", tuple(marks))
 
 
 def main(argv: list[str] | None = None) -> int:

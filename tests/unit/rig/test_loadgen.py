@@ -23,7 +23,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "rig"))  # as the Molecule test imports it
 
-from loadgen import LoadGen, Record, Result, classify, longest_gap, percentile, split_address  # noqa: E402
+from loadgen import LoadGen, Record, Result, classify, longest_gap, percentile, phase_times, split_address  # noqa: E402
 
 MAINTENANCE = b"<!doctype html><title>demo: maintenance</title><h1>demo is under maintenance</h1>"
 
@@ -97,6 +97,23 @@ def test_result_counts_kinds_and_gap() -> None:
     assert res.latency_ms["p50"] == pytest.approx(20.0)
     assert res.latency_ms["max"] == pytest.approx(20.0)
     assert "9 failed (connection refused: 8, status 502: 1)" in res.summary()
+
+
+def test_gap_requests_break_down_where_the_time_went() -> None:
+    # steady answers every 20 ms, then one request whose answer waits 150 ms on the server
+    recs = [Record(i * 0.02, i * 0.02 + 0.005, "ok", 200, "", (i * 0.02,) * 5) for i in range(10)]
+    slow = (0.2005, 0.201, 0.203, 0.353, 0.354)  # thread 0.5, connect 0.5, tls 2, wait 150, read 1 (ms)
+    recs += [Record(0.2, 0.354, "ok", 200, "", slow)]
+    recs += [Record(0.36, 0.362, "ok", 200, "", (0.36, 0.3605, 0.361, None, None))]  # phases end early
+    res = Result(recs, 0.0, 0.4, 50.0, 1_700_000_000.0)
+    assert res.longest_gap_ms == pytest.approx(169, abs=0.5)  # 0.185 -> 0.354
+    assert res.gap_requests == [
+        {"sent_s": 0.2, "done_s": 0.354, "kind": "ok", "thread": 0.5, "connect": 0.5, "tls": 2.0, "wait": 150.0,
+         "read": 1.0},
+    ]  # fmt: skip
+    assert phase_times(recs[-1]) == {"sent_s": 0.36, "done_s": 0.362, "kind": "ok", "thread": 0.0, "connect": 0.5,
+                                     "tls": 0.5}  # fmt: skip
+    assert res.to_dict()["gap_requests"] == res.gap_requests
 
 
 def test_result_window_and_timeline() -> None:
