@@ -1,6 +1,7 @@
 """Host state after golive.yml, read over SSH with testinfra (the deploy user + sudo)."""
 
 import json
+import shlex
 
 APP = "demo"
 
@@ -56,6 +57,18 @@ def test_stack_services_all_healthy(root):
     # Only the web colour is published, and only on loopback (nginx is the public face).
     published = [p for s in services for p in s.get("Publishers") or [] if p.get("PublishedPort")]
     assert [(p["URL"], p["PublishedPort"]) for p in published] == [("127.0.0.1", 8001)]
+
+
+def test_web_health_check_passes_the_apps_host_check_and_ssl_redirect(root):
+    # The demo answers /healthz before its host check; "/" goes through ALLOWED_HOSTS (the
+    # public domain only) and the SSL redirect, as a typical app's health URL does. The web
+    # container's own health check command, pointed at "/", must still get its 200.
+    cid = root.check_output(f"docker compose -p {APP} ps -q web-blue")
+    test = json.loads(root.check_output(f"docker inspect -f '{{{{json .Config.Healthcheck.Test}}}}' {cid}"))
+    assert test[0] == "CMD" and "/healthz'" in test[-1], test
+    argv = [*test[1:-1], test[-1].replace("/healthz'", "/'")]
+    done = root.run("docker exec " + " ".join(shlex.quote(a) for a in [cid, *argv]))
+    assert done.rc == 0, (argv, done.stdout, done.stderr)
 
 
 def test_release_directory_and_secrets(root):
