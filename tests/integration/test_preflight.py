@@ -360,6 +360,14 @@ COMPOSE_BAD = {
         USER_COMPOSE + '    ports: ["8000:8000"]\n',
         "service web publishes ports (8000:8000); remove them: the app role publishes each web colour",
     ),
+    "volume_named_like_the_roles": (
+        USER_COMPOSE + '    volumes: ["pgdata:/app/media"]\nvolumes:\n  pgdata: {}\n',
+        "volume pgdata has the name of a volume the app role owns (static, pgdata, redisdata); rename it in the file",
+    ),
+    "volumes_not_a_mapping": (
+        USER_COMPOSE + "volumes: [media]\n",
+        "volumes must be a mapping of volume names",
+    ),
     "required_variable_unset": pytest.param(
         USER_COMPOSE + "      SENTRY_DSN: ${SENTRY_DSN:?set SENTRY_DSN for error reports}\n",
         "with golive_app_env as its environment: error while interpolating services.web.environment.SENTRY_DSN: "
@@ -401,7 +409,7 @@ def test_missing_compose_file_stops_before_any_host_is_touched(tmp_path):
 @pytest.mark.parametrize("controller", [pytest.param("docker", marks=needs_compose), "no-docker"])
 def test_valid_compose_file_passes_every_check(tmp_path, controller):
     compose = tmp_path / "compose.yaml"
-    compose.write_text(USER_COMPOSE)
+    compose.write_text(USER_COMPOSE + '    volumes: ["media:/app/media"]\nvolumes:\n  media: {}\n')  # uploads kept
     environ = {}
     if controller == "no-docker":  # a docker without the compose plugin comes first on PATH
         fake = tmp_path / "bin" / "docker"

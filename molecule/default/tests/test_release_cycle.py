@@ -24,6 +24,7 @@ from demo_images import main as demo_images  # noqa: E402 - found through the sy
 from loadgen import LoadGen  # noqa: E402
 
 DIR = f"/opt/golive/{APP}"
+MEDIA_COMPOSE = PROJECT / "tests/fixtures/compose/web-media.compose.yaml"
 
 
 def images(tag: str) -> dict:
@@ -164,19 +165,28 @@ def test_rollback_with_migrate_returns_to_v1_and_its_schema(root):
     assert traffic.result.failed == maintenance, traffic.result.summary()
 
 
-def test_v2_again_migrates_again(root):
-    proc = play("deploy", images("v2"))
+def test_v2_again_migrates_again_with_the_apps_own_compose_file(root):
+    # From here on the releases use the app's own web service definition (app_compose_file),
+    # which keeps uploads in a named volume of its own.
+    proc = play("deploy", {**images("v2"), "app_compose_file": str(MEDIA_COMPOSE)})
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert healthz(root)["version"] == "v2"
     assert psql(root, "SELECT max(name) FROM django_migrations WHERE app = 'notes';") == "0002_note_pinned_at"
+    # the app's user writes to the volume (its top directory was handed over), the worker sees it
+    exec_in = f"docker compose -p {APP} exec -T"
+    root.check_output(f"{exec_in} {live(root)['service']} sh -c 'echo kept > /app/media/upload.txt'")
+    assert root.check_output(f"{exec_in} worker cat /app/media/upload.txt") == "kept"
 
 
 def test_a_migration_the_old_code_cannot_run_on_switches_behind_the_maintenance_page(root):
     with load() as traffic:
         # keep 2: this release prunes the ones beyond it (checked by the next test)
-        proc = play("deploy", {**images("v3"), "app_keep_releases": 2})
+        proc = play("deploy", {**images("v3"), "app_compose_file": str(MEDIA_COMPOSE), "app_keep_releases": 2})
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert healthz(root)["version"] == "v3"
+    # the upload of the release before is still there for the new colour
+    upload = f"docker compose -p {APP} exec -T {live(root)['service']} cat /app/media/upload.txt"
+    assert root.check_output(upload) == "kept"
     result = traffic.result
     kinds = set(result.failures)
     assert kinds <= {"status 503"}, result.summary()  # only the maintenance page, never a 502 or a refusal
