@@ -11,8 +11,8 @@ description:
   - Reads a compose file (as data) and returns, for one service, the container paths at
     which it mounts a named volume that the file declares at its top level, in the
     service's order. Both the short syntax (C(media:/app/media:rw)) and the long syntax
-    (C(type: volume), C(source), C(target)) are read; bind mounts, tmpfs and anonymous
-    volumes are left out.
+    (C(type=volume) with C(source) and C(target)) are read; bind mounts, tmpfs and
+    anonymous volumes are left out.
   - The app role uses it to hand the top directory of each such volume to the user the
     app runs as, so uploads can be written to a volume Docker created as root.
 options:
