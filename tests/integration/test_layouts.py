@@ -6,7 +6,9 @@ whose inputs are all accepted ends at the first task that reads the host. The la
 vault variables come from a vars file of strong test values. One bad variant of each layout
 is refused with its message, and so is each vault.yml.example copied without being filled in.
 
-No host is started: taking each layout live is not part of this test.
+Each layout's release is also rendered on the controller with the app role's own render
+tasks, and `docker compose config` must list the services its runbook has (AzioneLab: no
+Redis, no worker, no beat). No host is started: taking each layout live is not part of this test.
 """
 
 import base64
@@ -14,6 +16,7 @@ import hashlib
 import ipaddress
 import re
 import shutil
+import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
@@ -38,13 +41,9 @@ LAYOUTS = ["opensesa", "construbot", "azionelab", "rotacc-full", "rotacc-app-onl
 BUILT_WEB_IMAGE = "registry.golive.test:5000/rotacc/web:" + "3f2c9e1" * 5 + "3f2c9"
 
 # Layouts the roles cannot express yet, and preflight's refusal of them (see the README,
-# "Example inventories for the runbook layouts"): AzioneLab has no Redis and no Celery.
-NOT_EXPRESSIBLE = {
-    "azionelab": (
-        "DATABASE_URL and REDIS_URL are required; in the full layout they must point at the stack's services "
-        "'postgres' and 'redis'"
-    ),
-}
+# "Example inventories for the runbook layouts"). None left: AzioneLab's no-Redis, no-Celery
+# layout is golive_redis and golive_celery false.
+NOT_EXPRESSIBLE: dict[str, str] = {}
 
 
 def vault_names(layout: str) -> list[str]:
@@ -191,3 +190,71 @@ def test_unfilled_vault_example_is_refused(tmp_path, layout):
     if layout.startswith("rotacc"):
         unfilled["golive_web_image"] = BUILT_WEB_IMAGE
     assert_refused(run(inventory(tmp_path, layout), unfilled, playbook=PLAYBOOK), "placeholder values left in ")
+
+
+# The compose services each layout's release runs (the profiles the app role starts: both
+# web colours and the one-off manage service; a beat the worker embeds is in none).
+# AzioneLab has no Redis and no Celery; RotaCC's worker runs beat.
+SERVICES = {
+    "opensesa": ["beat", "manage", "postgres", "redis", "web-blue", "web-green", "worker"],
+    "construbot": ["beat", "manage", "postgres", "redis", "web-blue", "web-green", "worker"],
+    "azionelab": ["manage", "postgres", "web-blue", "web-green"],
+    "rotacc-full": ["manage", "postgres", "redis", "web-blue", "web-green", "worker"],
+    "rotacc-app-only": ["manage", "web-blue", "web-green", "worker"],
+}
+
+RENDER = """
+- name: Render a release of the layout with the app role's own tasks (compose file, env files, compose's check)
+  hosts: golive
+  gather_facts: false
+  connection: local
+  vars:
+    ansible_python_interpreter: "{{{{ ansible_playbook_python }}}}"
+  tasks:
+    - name: The web image a build would release (deploy.yml does the same)
+      ansible.builtin.set_fact:
+        golive_images: "{{{{ golive_images | combine({{'web': golive_web_image}}) }}}}"
+      when: golive_web_image is defined
+    - ansible.builtin.include_role:
+        name: golive.stack.app
+        tasks_from: render
+      vars:
+        __app_release_dir: {out}
+"""
+
+
+@needs_compose
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_layout_release_runs_the_services_of_its_runbook(tmp_path, layout):
+    """The app role's compose file, rendered with the layout's variables, is accepted by
+    `docker compose config` and defines the services the runbook has, and no others."""
+    out = tmp_path / "release"
+    playbook = tmp_path / "render.yml"
+    playbook.write_text(RENDER.format(out=out))
+    proc = run(inventory(tmp_path / "inventory", layout), layout_vars(layout), playbook=playbook)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    data_env = (out / "data.env").read_text()
+    assert ("REDIS_PASSWORD=" in data_env) == ("redis" in SERVICES[layout]), data_env
+    config = subprocess.run(
+        [
+            "docker",
+            "compose",
+            "--project-directory",
+            str(out),
+            "-f",
+            str(out / "compose.yaml"),
+            "--profile",
+            "blue",
+            "--profile",
+            "green",
+            "--profile",
+            "manage",
+            "config",
+            "--services",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert config.returncode == 0, config.stderr
+    assert sorted(config.stdout.split()) == SERVICES[layout]

@@ -260,6 +260,14 @@ BAD = {
         with_vars(app_worker_embedded_beat="sometimes"),
         "app_worker_embedded_beat must be true or false (got sometimes)",
     ),
+    "celery_without_redis": (
+        with_vars(golive_redis=False),
+        "Celery's broker is Redis (REDIS_URL), so golive_celery needs golive_redis",
+    ),
+    "redis_snapshot_without_redis": (
+        with_vars(golive_redis=False, golive_celery=False, pg_backup_redis_snapshot=True),
+        "golive_redis is false: the stack has no Redis",
+    ),
     # the superuser
     "superuser_without_password": (
         with_vars(app_superuser_username="admin"),
