@@ -2,15 +2,19 @@
 release against the runbooks' `docker compose pull && docker compose up -d`, same host, same run.
 
 Usage: .venv/bin/python benchmarks/release.py [--methods runbook,golive] [--rate 50] [--settle 3]
-           [--back deploy|rollback] [--controller-nice 10] [--controller-cpus 0]
+           [--control 90] [--back deploy|rollback] [--controller-nice 10] [--controller-cpus 0]
        (or `make bench-release`; needs the sandbox of `make demo`, live; BENCH_METHODS,
-       BENCH_RATE, BENCH_SETTLE, BENCH_BACK, BENCH_NICE, BENCH_CPUS set the same from the environment)
+       BENCH_RATE, BENCH_SETTLE, BENCH_CONTROL, BENCH_BACK, BENCH_NICE, BENCH_CPUS set the same from
+       the environment)
 
 A load generator (tests/rig/loadgen.py) sends GET https://demo.golive.test/ through nginx on
 the sandbox (10.213.7.10:443, a new TCP+TLS connection per request, default 50 requests/s, a
 request fails unless a 200 arrives within 5 s) for the whole of each method's phase: `--settle`
-seconds of baseline, then each release followed by `--settle` seconds. Each release's figures
-are those of the requests sent from its start to the next release's start (or the end).
+seconds of baseline, then `--control` seconds (default 90, about a release's length) of the same
+load with nothing released, the control: the longest gap the host shows on its own over as long
+a window, against which a release's gap is read; then each release followed by `--settle`
+seconds. Each release's figures are those of the requests sent from its start to the next
+release's start (or the end).
 
   golive   the collection's own day-2 release: playbooks/deploy.yml with golive_images.web at
            :v2, then at :v1. If the role refuses the deploy of v1 (v2 applied a migration),
@@ -84,6 +88,8 @@ SEQUENCE = ("v2", "v1")
 CONTROLLER_NICE = [10]
 # The CPUs the controller may run on (taskset -c; "" for all), for the same reason: set by main().
 CONTROLLER_CPUS = [""]
+# Seconds of load with nothing released before the first release (the control): set by main().
+CONTROL_S = [90.0]
 
 
 class NotReady(Exception):
@@ -408,8 +414,14 @@ def measured(
     starts: list[float] = []
     error = None
     log(f"{method}: {rate:g} requests/s through nginx, {settle:g} s baseline")
+    control: tuple[float, float] | None = None
     with LoadGen(f"https://{DOMAIN}/", connect=ADDRESS, rate=rate) as load:
         time.sleep(settle)
+        if CONTROL_S[0] > 0:
+            log(f"{method}: control, {CONTROL_S[0]:g} s with nothing released")
+            control = (load.elapsed(), 0.0)
+            time.sleep(CONTROL_S[0])
+            control = (control[0], load.elapsed())
         for i, target in enumerate(SEQUENCE, 1):
             starts.append(load.elapsed())
             log(f"{method}: release {i}/{len(SEQUENCE)} -> {target}")
@@ -432,11 +444,14 @@ def measured(
         w = res.window(t0, t1)
         step["load"] = w.to_dict()
         log(f"{method}: -> {step['target']}: {step.get('wall_s', '-')} s; {w.summary()}")
-    baseline = res.window(0.0, starts[0] if starts else res.end_s)
+    baseline = res.window(0.0, control[0] if control else starts[0] if starts else res.end_s)
     out = {
         "method": method, "releases": len([s for s in steps if not s.get("error")]), "steps": steps,
         "load": res.to_dict(timeline=True), "baseline": baseline.to_dict(), **extra,
     }  # fmt: skip
+    if control:
+        out["control"] = res.window(*control).to_dict()
+        log(f"{method}: control ({CONTROL_S[0]:g} s, nothing released): {res.window(*control).summary()}")
     if error:
         out["error"] = error
     return out
@@ -476,12 +491,14 @@ def report(data: dict[str, t.Any]) -> list[str]:
         "|---|---|---|---|---|---|---|---|---|",
     ]
     for name, m in data["methods"].items():
-        for i, s in enumerate(m.get("steps", []), 1):
+        control = [{"target": "(control)", "how": "nothing released", "load": m["control"]}] if "control" in m else []
+        for i, s in enumerate([*control, *m.get("steps", [])], 0 if control else 1):
             w = s["load"]
             lat = w["latency_ms"]
             how = s["how"] + (f" **{cell(s['error'])[:200]}**" if s.get("error") else "")
+            label = f"{i}: -> {s['target']}" if i else "control"
             rows.append(
-                f"| {name} | {i}: -> {s['target']} | {how} | {s.get('wall_s', '-')} | {w['sent']} | {w['failed']} | "
+                f"| {name} | {label} | {how} | {s.get('wall_s', '-')} | {w['sent']} | {w['failed']} | "
                 f"{kinds(w['failures'])} | {w['longest_gap_ms']:.0f} ({w['gap_from_s']:.1f}, {w['gap_at'][11:23]}; "
                 f"{w['gap_sent']}) | "
                 f"{lat['p50'] or '-'} / {lat['p99'] or '-'} |"
@@ -515,6 +532,8 @@ def main() -> int:
                         help="comma-separated, run in this order (default runbook,golive)")  # fmt: skip
     parser.add_argument("--rate", type=float, default=float(os.environ.get("BENCH_RATE", "50")))
     parser.add_argument("--settle", type=float, default=float(os.environ.get("BENCH_SETTLE", "3")))
+    parser.add_argument("--control", type=float, default=float(os.environ.get("BENCH_CONTROL", "90")),
+                        help="seconds of load with nothing released before the first release (0: none)")  # fmt: skip
     parser.add_argument("--back", choices=("deploy", "rollback"), default=os.environ.get("BENCH_BACK", "deploy"),
                         help="golive's v2 -> v1: deploy.yml of v1 (rollback.yml only if refused; default) or "
                         "rollback.yml -e app_rollback_migrate=true")  # fmt: skip
@@ -527,6 +546,7 @@ def main() -> int:
     if not 0 <= args.controller_nice <= 19:
         parser.error("--controller-nice: 0 to 19")
     CONTROLLER_NICE[0] = args.controller_nice
+    CONTROL_S[0] = max(args.control, 0.0)
     methods = [m.strip() for m in args.methods.split(",") if m.strip()]
     phases: dict[str, t.Callable[[Path, float, float], dict[str, t.Any]]] = {
         "golive": lambda out, rate, settle: golive_phase(out, rate, settle, args.back),
@@ -548,7 +568,7 @@ def main() -> int:
         commit += " (with uncommitted changes)"
     data: dict[str, t.Any] = {
         "time": stamp, "host": HOST, "target": f"https://{DOMAIN}/ via {ADDRESS}:443", "rate": args.rate,
-        "settle_s": args.settle, "controller_nice": args.controller_nice,
+        "settle_s": args.settle, "control_s": CONTROL_S[0], "controller_nice": args.controller_nice,
         "controller_cpus": args.controller_cpus or "all", "sequence": ["v1", *SEQUENCE],
         "golive_back": args.back, "commit": commit or None,
         "methods": {},
@@ -569,7 +589,8 @@ def main() -> int:
         "",
         f"Load: GET https://{DOMAIN}/ through nginx on {HOST} ({ADDRESS}:443) at {args.rate:g} requests/s, a new "
         "TCP+TLS connection each, failed unless a 200 arrives within 5 s; "
-        f"{args.settle:g} s of load before the first release and after each. Longest gap: the longest time "
+        f"{args.settle:g} s of load before the first release and after each; before the releases, a control of "
+        f"{CONTROL_S[0]:g} s with nothing released (the row `control`). Longest gap: the longest time "
         "between two successful responses (by completion time), with the number of requests sent inside it (about "
         "rate x gap if the server stalled, far fewer if the load generator itself was held up: sender lag is how "
         "far it fell behind its schedule at worst, on a busy machine). A release's figures are those of the requests "
