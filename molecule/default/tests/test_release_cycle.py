@@ -59,6 +59,11 @@ def started(root, service: str) -> str:
     return root.check_output(f"docker inspect -f '{{{{.State.StartedAt}}}}' {cid}")
 
 
+def cpu_shares(root, service: str) -> int:
+    cid = root.check_output(f"docker compose -p {APP} ps -q {service}")
+    return int(root.check_output(f"docker inspect -f '{{{{.HostConfig.CpuShares}}}}' {cid}"))
+
+
 def text(proc: subprocess.CompletedProcess[str]) -> str:
     return " ".join((proc.stdout + proc.stderr).split())
 
@@ -78,6 +83,12 @@ def test_release_v2_under_load_drops_nothing(root):
     # one web colour, the data services untouched, exactly one beat
     assert running(root) == sorted([after["service"], "worker", "beat", "postgres", "redis"])
     assert {name: started(root, name) for name in ("postgres", "redis")} == data_started
+    # the new colour booted at the background weight and took the web's once its probe passed
+    assert {name: cpu_shares(root, name) for name in (after["service"], "worker", "beat")} == {
+        after["service"]: 1024,
+        "worker": 256,
+        "beat": 256,
+    }
     rec = record(root, after["release"])
     assert [(s["app_label"], s["name"]) for s in rec["migrations_applied"]] == [("notes", "0002_note_pinned_at")]
     assert root.run(f"ls /var/backups/golive/{APP}/ | grep -q -- '-pre-migrate-{rec['id']}.dump'").rc == 0
