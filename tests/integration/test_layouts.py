@@ -233,8 +233,10 @@ def test_layout_release_runs_the_services_of_its_runbook(tmp_path, layout):
     playbook.write_text(RENDER.format(out=out))
     proc = run(inventory(tmp_path / "inventory", layout), layout_vars(layout), playbook=playbook)
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    data_env = (out / "data.env").read_text()
-    assert ("REDIS_PASSWORD=" in data_env) == ("redis" in SERVICES[layout]), data_env
+    # an env file per data service the layout runs, and no other
+    assert sorted(p.name for p in out.glob("*.env")) == sorted(
+        ["app.env"] + [f"{name}.env" for name in ("postgres", "redis") if name in SERVICES[layout]]
+    )
     config = subprocess.run(
         [
             "docker",

@@ -75,7 +75,7 @@ def test_release_directory_and_secrets(root):
     current = f"/opt/golive/{APP}/current"
     assert root.file(current).is_symlink
     release = root.file(current).linked_to
-    for name in ("app.env", "data.env"):
+    for name in ("app.env", ".env", "postgres.env", "redis.env"):
         env = root.file(f"{release}/{name}")
         assert env.mode == 0o600 and env.user == "root"
     record = json.loads(root.file(f"{release}/release.json").content_string)

@@ -241,7 +241,11 @@ def test_celery_login_page_and_backup_checks_fail_when_broken(root, tmp_path):
 
 
 def test_redis_database_and_log_checks_fail_when_broken(root, tmp_path):
-    lines = root.file(f"{DIR}/current/data.env").content_string.splitlines()
+    lines = [
+        line
+        for name in ("postgres.env", "redis.env")
+        for line in root.file(f"{DIR}/current/{name}").content_string.splitlines()
+    ]
     env = {k: v.strip("'\"") for k, v in (line.split("=", 1) for line in lines if "=" in line)}
     db_user, db_password, redis_password = env["POSTGRES_USER"], env["POSTGRES_PASSWORD"], env["REDIS_PASSWORD"]
     redis_cli = f"{COMPOSE} exec -T redis redis-cli --no-auth-warning"
