@@ -235,7 +235,7 @@ def test_layout_release_runs_the_services_of_its_runbook(tmp_path, layout):
     assert proc.returncode == 0, proc.stdout + proc.stderr
     # an env file per data service the layout runs, and no other
     assert sorted(p.name for p in out.glob("*.env")) == sorted(
-        ["app.env"] + [f"{name}.env" for name in ("postgres", "redis") if name in SERVICES[layout]]
+        [".env", "app.env"] + [f"{name}.env" for name in ("postgres", "redis") if name in SERVICES[layout]]
     )
     config = subprocess.run(
         [
