@@ -159,8 +159,8 @@ test-preflight: venv
 	$(BIN)/pytest -q -n 2 tests/integration/test_preflight.py
 
 # The example inventories of the runbook layouts (inventories/examples/) through the same
-# preflight, at an address where no host runs: each passes every input check (or is refused
-# where the roles cannot express it yet), one bad variant of each is refused.
+# preflight, at an address where no host runs: each passes every input check and renders a
+# release with its runbook's services, one bad variant of each is refused.
 test-layouts: venv
 	$(BIN)/pytest -q -n 2 tests/integration/test_layouts.py
 

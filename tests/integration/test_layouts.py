@@ -40,11 +40,6 @@ LAYOUTS = ["opensesa", "construbot", "azionelab", "rotacc-full", "rotacc-app-onl
 # does not run (test_image_build.py does): the reference it would release stands in for it.
 BUILT_WEB_IMAGE = "registry.golive.test:5000/rotacc/web:" + "3f2c9e1" * 5 + "3f2c9"
 
-# Layouts the roles cannot express yet, and preflight's refusal of them (see the README,
-# "Example inventories for the runbook layouts"). None left: AzioneLab's no-Redis, no-Celery
-# layout is golive_redis and golive_celery false.
-NOT_EXPRESSIBLE: dict[str, str] = {}
-
 
 def vault_names(layout: str) -> list[str]:
     return list(yaml.safe_load((EXAMPLES / layout / "vault.yml.example").read_text()))
@@ -101,9 +96,6 @@ def test_example_inventory_is_complete(layout):
 @pytest.mark.parametrize("layout", LAYOUTS)
 def test_layout_passes_every_input_check(tmp_path, layout):
     proc = run(inventory(tmp_path, layout), layout_vars(layout), playbook=preflight_only(tmp_path))
-    if layout in NOT_EXPRESSIBLE:
-        assert_refused(proc, NOT_EXPRESSIBLE[layout])
-        pytest.xfail(f"{layout}: the roles cannot express this layout yet (refused: {NOT_EXPRESSIBLE[layout]})")
     out = " ".join(assert_every_input_rule_passed(proc).split())
     for name in vault_names(layout):
         assert strong(name) not in out, f"{name} was printed"
