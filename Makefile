@@ -18,7 +18,7 @@ include mk/*.mk
 
 .PHONY: help venv lock collection-link engine images registry rig sandbox secrets \
         demo demo-verify demo-awx demo-release demo-rollback demo-clean lint lint-yaml lint-ansible test static molecule \
-        test-preflight test-layouts test-collection test-awx test-hardening test-nginx test-docker test-acme engine-scenarios molecule-rig molecule-scenario \
+        test-preflight test-layouts test-collection test-awx test-hardening test-nginx test-fleet test-docker test-acme engine-scenarios molecule-rig molecule-scenario \
         background-checks
 
 help:
@@ -192,6 +192,14 @@ molecule: molecule-rig
 molecule-scenario:
 	$(call STAMP,starts)
 	cd $(CURDIR) && $(BIN)/molecule test -s default
+	$(call STAMP,ends)
+
+# A fleet (Molecule): a load balancer, two web hosts, a worker host with the one beat and a
+# managed PostgreSQL and Redis; golive.yml, idempotence, then a rolling release under load
+# through the load balancer.
+test-fleet: venv
+	$(call STAMP,starts)
+	cd $(CURDIR) && $(BIN)/molecule test -s fleet
 	$(call STAMP,ends)
 
 docs: venv ## docs/roles.md from the roles' argument specs

@@ -42,11 +42,26 @@ VALID = {
 
 
 def run(
-    tmp_path: Path, extra: dict, playbook: Path = PLAYBOOK, environ: dict | None = None
+    tmp_path: Path,
+    extra: dict,
+    playbook: Path = PLAYBOOK,
+    environ: dict | None = None,
+    groups: dict | None = None,
 ) -> subprocess.CompletedProcess:
+    """ansible-playbook against hosts at NOWHERE: one host in golive, or GROUPS ({group: {host: vars}})."""
     inventory = tmp_path / "hosts.yml"
+    groups = groups or {"golive": {"target": {}}}
     inventory.write_text(
-        json.dumps({"all": {"children": {"golive": {"hosts": {"target": {"ansible_host": NOWHERE}}}}}})
+        json.dumps(
+            {
+                "all": {
+                    "children": {
+                        group: {"hosts": {host: {"ansible_host": NOWHERE, **hvars} for host, hvars in hosts.items()}}
+                        for group, hosts in groups.items()
+                    }
+                }
+            }
+        )
     )
     variables = tmp_path / "vars.json"
     variables.write_text(json.dumps(extra))
@@ -305,7 +320,7 @@ def test_bad_input_stops_before_any_host_is_touched(tmp_path, case):
 def preflight_only(tmp_path: Path) -> Path:
     """golive.yml up to its preflight play, in TMP_PATH (what it imports named by full path)."""
     playbook = tmp_path / "preflight.yml"
-    text = PLAYBOOK.read_text().split("\n- name: Go-live\n")[0] + "\n"
+    text = PLAYBOOK.read_text().split("\n- name: Load balancers\n")[0] + "\n"
     text = text.replace("import_playbook: build.yml", f"import_playbook: {PLAYBOOK.parent}/build.yml")
     text = text.replace("import_tasks: tasks/", f"import_tasks: {PLAYBOOK.parent}/tasks/")
     playbook.write_text(text)
@@ -326,6 +341,75 @@ def assert_every_input_rule_passed(proc: subprocess.CompletedProcess) -> str:
 
 def test_valid_input_passes_every_check_before_the_first_host_read(tmp_path):
     assert_every_input_rule_passed(run(tmp_path, VALID, playbook=preflight_only(tmp_path)))
+
+
+# A fleet: a load balancer, two web hosts, a worker host with the one beat, an external
+# database (golive_layout: app_only).
+FLEET_VARS = with_vars(
+    golive_layout="app_only",
+    golive_images={"web": VALID["golive_images"]["web"]},
+    pg_backup_client_image=VALID["golive_images"]["postgres"],
+    golive_app_env={
+        **VALID["golive_app_env"],
+        "DATABASE_URL": "postgres://demo:s3cr3t-Pa55w0rd-long@db.golive.test:5432/demo",
+        "REDIS_URL": "redis://:an0ther-s3cr3t-long@redis.golive.test:6379/0",
+    },
+)
+FLEET = {
+    "golive_lb": {"lb": {}},
+    "golive": {
+        "web1": {"golive_host_services": ["web"]},
+        "web2": {"golive_host_services": ["web"]},
+        "work": {"golive_host_services": ["worker", "beat"]},
+    },
+}
+
+
+def fleet(**hosts) -> dict:
+    """FLEET with the app hosts' golive_host_services replaced (None: the host is not set)."""
+    groups = copy.deepcopy(FLEET)
+    for host, services in hosts.items():
+        groups["golive"][host] = {} if services is None else {"golive_host_services": services}
+    return groups
+
+
+FLEET_BAD = {
+    "two_beats": (
+        FLEET_VARS,
+        fleet(web2=["web", "beat"]),
+        "exactly one host must run beat, a worker with embedded beat counting as one (golive_host_services); "
+        "the beat runs on web2, work",
+    ),
+    "no_beat": (FLEET_VARS, fleet(work=["worker"]), "the beat runs on no host"),
+    # a host that does not set golive_host_services runs everything, beat included
+    "unset_host_runs_a_second_beat": (FLEET_VARS, fleet(web1=None), "the beat runs on web1, work"),
+    "embedded_beat_on_two_workers": (
+        with_vars(**FLEET_VARS, app_worker_embedded_beat=True),
+        fleet(web2=["web", "worker"], work=["worker"]),
+        "the beat runs on web2, work",
+    ),
+    "no_web_host": (FLEET_VARS, fleet(web1=["worker"], web2=["worker"]), "no app host runs web"),
+    "unknown_service": (
+        FLEET_VARS,
+        fleet(web1=["web", "postgres"]),
+        'golive_host_services of web1 must be a non-empty list of web, worker and beat (got ["web", "postgres"])',
+    ),
+    "full_layout_behind_a_balancer": (
+        VALID,
+        FLEET,
+        "front several app hosts, which share one database: golive_layout must be app_only",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(FLEET_BAD))
+def test_fleet_that_does_not_add_up_stops_before_any_host_is_touched(tmp_path, case):
+    variables, groups, message = FLEET_BAD[case]
+    assert_refused(run(tmp_path, variables, groups=groups), message)
+
+
+def test_valid_fleet_passes_every_check_before_the_first_host_read(tmp_path):
+    assert_every_input_rule_passed(run(tmp_path, FLEET_VARS, playbook=preflight_only(tmp_path), groups=FLEET))
 
 
 # The app's own compose file, on the controller: one service, web, that publishes nothing

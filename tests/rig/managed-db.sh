@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# A fleet's managed database and Redis: plain containers on the rig network that the app
+# hosts reach by address, as they would a cloud provider's PostgreSQL and Redis.
+#   managed-db.sh up PREFIX DB_IP REDIS_IP   start (or reuse) PREFIX-postgres, PREFIX-redis
+#   managed-db.sh down PREFIX                remove them and their data
+# The passwords come from the environment (GOLIVE_DB_PASSWORD, GOLIVE_REDIS_PASSWORD):
+# the database is `demo`, its owner `demo`, as the demo app's DATABASE_URL names them.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+up() {
+  local prefix=$1 db_ip=$2 redis_ip=$3
+  : "${GOLIVE_DB_PASSWORD:?}" "${GOLIVE_REDIS_PASSWORD:?}"
+  ensure_network
+  if ! docker inspect "$prefix-postgres" >/dev/null 2>&1; then
+    log "starting $prefix-postgres at $db_ip"
+    docker run -d --name "$prefix-postgres" --label golive.rig=managed-db --network "$rig_net" --ip "$db_ip" \
+      -e POSTGRES_DB=demo -e POSTGRES_USER=demo -e POSTGRES_PASSWORD="$GOLIVE_DB_PASSWORD" \
+      -v "$prefix-pgdata:/var/lib/postgresql/data" golive-demo/postgres:17 >/dev/null
+  fi
+  if ! docker inspect "$prefix-redis" >/dev/null 2>&1; then
+    log "starting $prefix-redis at $redis_ip"
+    docker run -d --name "$prefix-redis" --label golive.rig=managed-db --network "$rig_net" --ip "$redis_ip" \
+      -e REDIS_PASSWORD="$GOLIVE_REDIS_PASSWORD" -v "$prefix-redisdata:/data" golive-demo/redis:8 >/dev/null
+  fi
+  docker start "$prefix-postgres" "$prefix-redis" >/dev/null
+  for _ in $(seq 1 60); do
+    docker exec "$prefix-postgres" pg_isready -q -h 127.0.0.1 -U demo -d demo 2>/dev/null && return 0
+    sleep 1
+  done
+  die "$prefix-postgres does not accept connections"
+}
+
+down() {
+  local prefix=$1
+  docker rm -f "$prefix-postgres" "$prefix-redis" >/dev/null 2>&1 || true
+  docker volume rm "$prefix-pgdata" "$prefix-redisdata" >/dev/null 2>&1 || true
+}
+
+cmd=${1:-}; shift || true
+case "$cmd" in
+  up) up "$@" ;;
+  down) down "$@" ;;
+  *) die "usage: $0 up PREFIX DB_IP REDIS_IP | down PREFIX" ;;
+esac
