@@ -388,6 +388,8 @@ FLEET_BAD = {
         fleet(web2=["web", "worker"], work=["worker"]),
         "the beat runs on web2, work",
     ),
+    # no load balancer, but one external database: still one beat for both hosts
+    "external_database_two_beats": (FLEET_VARS, {"golive": {"one": {}, "two": {}}}, "the beat runs on one, two"),
     "no_web_host": (FLEET_VARS, fleet(web1=["worker"], web2=["worker"]), "no app host runs web"),
     "unknown_service": (
         FLEET_VARS,
@@ -406,6 +408,12 @@ FLEET_BAD = {
 def test_fleet_that_does_not_add_up_stops_before_any_host_is_touched(tmp_path, case):
     variables, groups, message = FLEET_BAD[case]
     assert_refused(run(tmp_path, variables, groups=groups), message)
+
+
+def test_hosts_with_stacks_of_their_own_each_run_a_beat(tmp_path):
+    # the full layout without load balancers: each host has its database, Redis and beat
+    groups = {"golive": {"one": {}, "two": {}}}
+    assert_every_input_rule_passed(run(tmp_path, VALID, playbook=preflight_only(tmp_path), groups=groups))
 
 
 def test_valid_fleet_passes_every_check_before_the_first_host_read(tmp_path):
