@@ -84,9 +84,19 @@ def test_the_release_phase_ran_once_for_the_fleet():
 def test_the_web_hosts_see_the_client_and_never_ban_the_balancer():
     # from this machine through the balancer, marked so the web hosts' logs can be searched
     agent = f"fleet-client-{time.time_ns()}"
-    for _ in range(6):
+    for path in ["/", "/healthz"] * 3:
         subprocess.run(
-            ["curl", "-sk", "-o", "/dev/null", "-A", agent, "--resolve", f"{DOMAIN}:443:{LB_IP}", f"https://{DOMAIN}/"],
+            [
+                "curl",
+                "-sk",
+                "-o",
+                "/dev/null",
+                "-A",
+                agent,
+                "--resolve",
+                f"{DOMAIN}:443:{LB_IP}",
+                f"https://{DOMAIN}{path}",
+            ],
             check=True,
             timeout=30,
         )
