@@ -120,7 +120,7 @@ lint: lint-python lint-yaml lint-ansible
 
 # The host scenarios never meet (own host names and addresses), and most of their time
 # is spent waiting (bans, timers, retries, package installs, ACME validations): they run
-# at most four at a time (the sub-make below shares this make's job slots). The default
+# at most three at a time (the sub-make below shares this make's job slots). The default
 # scenario is the longest, so its rig is built first, alone (on a cold machine that is
 # image builds, which other work would only slow down), and it is then the first goal:
 # it starts at once and the other scenarios and the static checks fill the slots it
@@ -128,7 +128,7 @@ lint: lint-python lint-yaml lint-ansible
 test:
 	$(MAKE) venv
 	$(MAKE) -j2 molecule-rig
-	$(MAKE) --output-sync=target -j4 molecule-scenario background-checks
+	$(MAKE) --output-sync=target -j3 molecule-scenario background-checks
 	@echo "make test: all checks passed"
 
 # The rest of make test, beside the default scenario and in the job slots it leaves: its
@@ -136,7 +136,7 @@ test:
 # (GOLIVE_HOST_CPU_SHARES, read by tests/rig/host.sh), so on a busy machine the longest
 # scenario keeps its pace and these take the time it leaves idle.
 background-checks:
-	GOLIVE_HOST_CPU_SHARES=256 nice -n 10 $(MAKE) test-hardening test-nginx test-fleet engine-scenarios static
+	GOLIVE_HOST_CPU_SHARES=256 nice -n 10 $(MAKE) test-hardening engine-scenarios test-nginx static
 
 STAMP = @echo "make test: $@ $(1) at $$(date -u +%H:%M:%S)"
 
@@ -195,8 +195,9 @@ molecule-scenario:
 	$(call STAMP,ends)
 
 # A fleet (Molecule): a load balancer, two web hosts, a worker host with the one beat and a
-# managed PostgreSQL and Redis; golive.yml, idempotence, then a rolling release under load
-# through the load balancer.
+# managed PostgreSQL and Redis; golive.yml, then a rolling release under load through the
+# load balancer. Not yet part of make test: beside the other scenarios on two cores it
+# pushed make test well past its 50 minutes (19 minutes alone).
 test-fleet: venv rig secrets
 	$(call STAMP,starts)
 	cd $(CURDIR) && $(BIN)/molecule test -s fleet
