@@ -33,11 +33,12 @@ up() {
 
 down() {
   local prefix=$1
+  # down is also the scenario's first step, when there is nothing to remove yet
   docker rm -f "$prefix-postgres" "$prefix-redis" >/dev/null 2>&1 || true
   docker volume rm "$prefix-pgdata" "$prefix-redisdata" >/dev/null 2>&1 || true
 }
 
-cmd=${1:-}; shift || true
+cmd=${1:-}; shift || true  # no argument: the usage message below
 case "$cmd" in
   up) up "$@" ;;
   down) down "$@" ;;

@@ -76,6 +76,7 @@ def test_the_release_phase_ran_once_for_the_fleet():
         assert current(host) == release
         assert phase(host, release) == first
     # only the phase host dumped the database before migrating; the others have no dumps
+    # (`|| true`: grep -c prints 0 and exits 1 when nothing matches; the count is asserted)
     assert on("fleet-web1", f"ls /var/backups/golive/{APP}/ | grep -c -- '-pre-migrate-{release}.dump$' || true") == "1"
     for host in ["fleet-web2", WORKER]:
         assert on(host, f"ls /var/backups/golive/{APP}/ 2>/dev/null | grep -c -- pre-migrate || true") == "0"
@@ -103,6 +104,7 @@ def test_the_web_hosts_see_the_client_and_never_ban_the_balancer():
     for host in WEB:
         # round robin: each web host got some; its nginx logged the client (this machine, at
         # the rig's gateway address), not the balancer
+        # `|| true`: no match is an empty list, which the next line fails on with the host's name
         lines = on(host, f"grep -F -- '{agent}' /var/log/nginx/access.log || true").splitlines()
         assert lines, f"{host} got none of the requests"
         assert all(line.startswith("10.213.7.1 ") for line in lines), lines
