@@ -11,10 +11,7 @@ chmod 700 "$out"
 if [ -s "$out/age-identity" ] && [ -s "$out/age-recipient" ]; then
   exit 0
 fi
-if ! command -v age-keygen >/dev/null; then
-  log "installing age (Debian package) for age-keygen"
-  apt-get install -y -qq age >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq age >/dev/null; }
-fi
+need_packages age-keygen:age
 umask 077
 age-keygen 2>/dev/null | grep '^AGE-SECRET-KEY-1' >"$out/age-identity.tmp"
 age-keygen -y "$out/age-identity.tmp" >"$out/age-recipient"

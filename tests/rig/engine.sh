@@ -7,15 +7,13 @@ here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 state="$top/.rig"
 mkdir -p "$state"
+. "$here/lib.sh"
 
 engine_answers() { timeout 10 docker info >/dev/null 2>&1; }
 
 if ! engine_answers; then
   if ! command -v dockerd >/dev/null 2>&1; then
-    echo "rig: installing docker.io from the Debian mirror"
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq
-    apt-get install -y -qq docker.io >/dev/null
+    need_packages dockerd:docker.io
   fi
   if ! engine_answers; then
     echo "rig: starting dockerd (log: $state/dockerd.log)"

@@ -29,6 +29,6 @@ host_image() {
   build_image "golive-rig/host:$ver" "$rig_top/tests/rig/host" "$hash" --build-arg "BASE=golive-rig/debian:$ver"
 }
 
-command -v debootstrap >/dev/null || { DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap >/dev/null; }
+need_packages debootstrap:debootstrap
 versions=("$@"); [ ${#versions[@]} -gt 0 ] || versions=(12 13)
 for v in "${versions[@]}"; do base_image "$v"; host_image "$v"; done

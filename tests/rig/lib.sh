@@ -12,6 +12,20 @@ log() { echo "rig: $*" >&2; }
 die() { echo "rig: ERROR: $*" >&2; exit 1; }
 
 # The Debian mirror this machine itself uses (never a hard-coded host).
+# need_packages CMD:PACKAGE...: install each PACKAGE from the Debian mirror on this machine
+# unless its command CMD is already there. The rig's scripts run side by side (make -j), and
+# two apt-get runs at once fail on dpkg's lock: every install takes the rig's own lock
+# (flock) and waits up to 10 minutes for dpkg's lock besides, for any other apt user.
+need_packages() {
+  local item missing=()
+  for item in "$@"; do command -v "${item%%:*}" >/dev/null 2>&1 || missing+=("${item#*:}"); done
+  [ ${#missing[@]} -gt 0 ] || return 0
+  log "installing ${missing[*]} (Debian packages) on this machine"
+  DEBIAN_FRONTEND=noninteractive flock /var/lock/golive-rig-apt.lock sh -c '
+    apt="apt-get -o DPkg::Lock::Timeout=600 -y -qq"
+    $apt install "$@" >/dev/null 2>&1 || { $apt update && $apt install "$@" >/dev/null; }' sh "${missing[@]}"
+}
+
 debian_mirror() {
   local uri
   uri=$(grep -hE '^URIs:' /etc/apt/sources.list.d/*.sources 2>/dev/null | awk '{print $2}' | grep -E '/debian/?$' | head -n1 || true)
