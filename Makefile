@@ -18,7 +18,7 @@ include mk/*.mk
 
 .PHONY: help venv lock collection-link engine images registry rig sandbox secrets \
         demo demo-verify demo-awx demo-release demo-rollback demo-clean lint lint-yaml lint-ansible test static molecule \
-        test-preflight test-layouts test-collection test-awx test-hardening test-nginx test-fleet test-docker test-acme engine-scenarios molecule-rig molecule-scenario \
+        test-preflight test-layouts test-layouts-live test-multihost test-collection test-awx test-hardening test-nginx test-fleet test-docker test-acme engine-scenarios molecule-rig molecule-scenario \
         background-checks
 
 help:
@@ -202,6 +202,19 @@ test-fleet: venv rig secrets
 	$(call STAMP,starts)
 	cd $(CURDIR) && $(BIN)/molecule test -s fleet
 	$(call STAMP,ends)
+
+# Each runbook layout's example inventory (inventories/examples/) taken live by golive.yml on
+# a fresh rig host of its own, all five at once, with stand-in apps shaped like each runbook's
+# (pushed to the rig registry here; RotaCC's is built from its source by build.yml).
+test-layouts-live: venv rig mailrelay
+	$(call STAMP,starts)
+	$(RIG)/registry.sh push opensesa/web:1.0.0 construbot/django:1.0.0 azionelab/backend:1.0.0
+	cd $(CURDIR) && $(BIN)/pytest -v -s --durations=10 tests/integration/test_layouts_live.py
+	$(call STAMP,ends)
+
+# The scenarios with many hosts, which make test cannot hold on two cores (README, "make test").
+test-multihost: venv molecule-rig
+	$(MAKE) test-fleet test-layouts-live
 
 docs: venv ## docs/roles.md from the roles' argument specs
 	$(BIN)/python tests/unit/roles/role_specs.py

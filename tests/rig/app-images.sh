@@ -6,6 +6,8 @@
 #   golive-demo/app:v3          v2 plus notes.0003_note_author, a NOT NULL column v2's code
 #                               cannot insert into (backward_compatible = False)
 #   golive-demo/postgres:17, golive-demo/redis:8
+#   Stand-ins shaped like the example inventories' apps (tests/fixtures/demo_app/layouts/):
+#   opensesa/web:1.0.0, construbot/django:1.0.0, azionelab/backend:1.0.0
 # Each image is cached by the hash of its recipe (Dockerfile dir, build context, build
 # args, base image recipe): a second run rebuilds nothing. Needs the engine up and
 # golive-rig/debian:13 built (tests/rig/engine.sh, tests/rig/images.sh 13).
@@ -46,6 +48,22 @@ app_build() {
     --build-arg "BASE=$base" --build-arg "VERSION=$version" --build-arg "OVERLAYS=$*"
 }
 
+# standin_build REF LAYOUT SETTINGS: a stand-in app image, src/ with layouts/LAYOUT/ laid
+# over it, built by layouts/Dockerfile with SETTINGS as its DJANGO_SETTINGS_MODULE; the
+# tag is its version. The hash covers that Dockerfile, src/, .dockerignore and this
+# layout (contents and file names): editing another layout rebuilds nothing. The
+# golive-demo/app images' recipe does not include layouts/.
+standin_build() {
+  local ref=$1 layout=$2 settings=$3 ctx="$fixtures/demo_app" names hash
+  local inputs=(layouts/Dockerfile src .dockerignore "layouts/$layout")
+  [ -d "$ctx/layouts/$layout" ] || die "$ref: no layout $layout"
+  names=$(cd "$ctx" && find "${inputs[@]}" -type f | LC_ALL=C sort | sha256sum | cut -c1-16)
+  hash=$(recipe_hash "${inputs[@]/#/$ctx/}" "$base_recipe" "$ref" "LAYOUT=$layout" "SETTINGS=$settings" \
+    "files=$names")
+  build_image "$ref" "$ctx" "$hash" -f "$ctx/layouts/Dockerfile" --build-arg "BASE=$base" \
+    --build-arg "LAYOUT=$layout" --build-arg "VERSION=${ref##*:}" --build-arg "SETTINGS=$settings"
+}
+
 start=$SECONDS
 demo_build "golive-demo/postgres:$pg_major" "$fixtures/images/postgres" "$fixtures/images/postgres" \
   --build-arg "PG_MAJOR=$pg_major"
@@ -56,6 +74,9 @@ app_build v2 v2
 app_build broken v2 broken
 app_build badmigrate v2 badmigrate
 app_build v3 v2 v3
+standin_build opensesa/web:1.0.0 opensesa opensesa.settings
+standin_build construbot/django:1.0.0 construbot construbot.config.settings.production
+standin_build azionelab/backend:1.0.0 azionelab azionelab.settings
 
 # The tags promise these majors: fail if Debian moved on.
 got=$(docker run --rm --entrypoint redis-server "golive-demo/redis:$redis_major" --version)
