@@ -28,6 +28,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 import yaml
@@ -229,11 +230,17 @@ def live(tmp_path_factory) -> dict:
         results[layout] = (proc.returncode, output, report)
     yield results
     if os.environ.get("GOLIVE_KEEP_LAYOUTS") != "1":
-        sh(str(RIG / "host.sh"), "down", *[name for name, _, _ in HOSTS.values()])
+        sh(str(RIG / "host.sh"), "down", *[host[0] for host in HOSTS.values()])
         sh(str(RIG / "managed-db.sh"), "down", MANAGED["prefix"])
 
 
-def get(layout: str, domain: str, path: str) -> tuple[int, dict, bytes]:
+class Answer(NamedTuple):
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+
+def get(layout: str, domain: str, path: str) -> Answer:
     """GET https://DOMAIN/PATH at LAYOUT's host, as a visitor (the public name as SNI and Host)."""
     address = HOSTS[layout][1]
     # -k: the rig's certificate is self-signed
@@ -242,10 +249,11 @@ def get(layout: str, domain: str, path: str) -> tuple[int, dict, bytes]:
          f"https://{domain}{path}"],
         capture_output=True, check=True,
     )  # fmt: skip
-    head, _, body = out.stdout.partition(b"\r\n\r\n")
+    head, body = out.stdout.split(b"\r\n\r\n", 1)
     lines = head.decode().split("\r\n")
-    headers = {k.lower(): v.strip() for k, _, v in (line.partition(":") for line in lines[1:])}
-    return int(lines[0].split()[1]), headers, body
+    pairs = (line.split(":", 1) for line in lines[1:] if ":" in line)
+    headers = {key.lower(): value.strip() for key, value in pairs}
+    return Answer(int(lines[0].split()[1]), headers, body)
 
 
 def services(layout: str, app: str) -> dict[str, str]:
@@ -282,32 +290,32 @@ def test_opensesa_runs_web_worker_beat_and_its_data_services(live):
 
 
 def test_construbot_gets_object_storage_and_error_tracking_from_its_environment(live):
-    status, _, body = get("construbot", "construbot.golive.test", "/_standin/settings")
-    assert status == 200, body[:300]
-    facts = json.loads(body)
+    answer = get("construbot", "construbot.golive.test", "/_standin/settings")
+    assert answer.status == 200, answer.body[:300]
+    facts = json.loads(answer.body)
     assert facts["settings_module"] == "construbot.config.settings.production"
     assert facts["use_s3"] is True and facts["media_url"].startswith("https://construbot-media.s3.")
     assert facts["sentry_configured"] is True and facts["sentry_environment"] == "production"
     # the alias is redirected to the canonical name, and HSTS carries preload as the runbook asks
-    status, headers, _ = get("construbot", "www.construbot.golive.test", "/")
-    assert status in (301, 308) and headers["location"].startswith("https://construbot.golive.test/")
-    _, headers, _ = get("construbot", "construbot.golive.test", "/healthz")
-    assert "preload" in headers["strict-transport-security"]
+    answer = get("construbot", "www.construbot.golive.test", "/")
+    assert answer.status in (301, 308) and answer.headers["location"].startswith("https://construbot.golive.test/")
+    answer = get("construbot", "construbot.golive.test", "/healthz")
+    assert "preload" in answer.headers["strict-transport-security"]
 
 
 def test_azionelab_frontend_at_root_and_backend_under_api_and_admin(live):
-    status, _, body = get("azionelab", "azionelab.golive.test", "/")
-    assert status == 200 and b"azionelab frontend stand-in" in body
+    site = "azionelab.golive.test"
+    answer = get("azionelab", site, "/")
+    assert answer.status == 200 and b"azionelab frontend stand-in" in answer.body
     # a client-side route falls back to the frontend's index (spa: true)
-    status, _, body = get("azionelab", "azionelab.golive.test", "/projects/42")
-    assert status == 200 and b"azionelab frontend stand-in" in body
+    answer = get("azionelab", site, "/projects/42")
+    assert answer.status == 200 and b"azionelab frontend stand-in" in answer.body
     # the health endpoint is the backend's, not the frontend's fallback
-    status, _, body = get("azionelab", "azionelab.golive.test", "/healthz")
-    assert status == 200 and json.loads(body)["status"] == "ok"
-    status, _, body = get("azionelab", "azionelab.golive.test", "/api/health/")
-    assert status == 200 and json.loads(body)["status"] == "ok"
-    status, _, body = get("azionelab", "azionelab.golive.test", "/admin/login/")
-    assert status == 200 and b"csrfmiddlewaretoken" in body
+    for path in ("/healthz", "/api/health/"):
+        answer = get("azionelab", site, path)
+        assert answer.status == 200 and json.loads(answer.body)["status"] == "ok", (path, answer)
+    answer = get("azionelab", site, "/admin/login/")
+    assert answer.status == 200 and b"csrfmiddlewaretoken" in answer.body
     # no Redis, no Celery: the web colour and PostgreSQL only
     assert sorted(s for s in services("azionelab", "azionelab") if not s.startswith("web-")) == ["postgres"]
 
@@ -327,8 +335,7 @@ def test_rotacc_runs_the_image_built_from_its_commit(live):
         "redis",
         "worker",
     ]
-    status, _, _ = get("rotacc-full", "rota.golive.test", "/django-admin/login/")
-    assert status == 200
+    assert get("rotacc-full", "rota.golive.test", "/django-admin/login/").status == 200
 
 
 def test_rotacc_app_only_uses_the_managed_database_over_tls(live):
