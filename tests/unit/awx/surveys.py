@@ -38,6 +38,7 @@ COLLECTION = "golive.stack."
 PLAYBOOK_VARS: dict[str, dict[str, t.Any]] = {
     "golive_hosts": {"type": "str", "description": "The hosts or group the plays target."},
     "golive_web_image": {"type": "str", "description": "The web image of the release (deploy.yml)."},
+    "golive_serial": {"type": "str", "description": "Hosts released at a time (a number or a percentage)."},
 }
 
 SURVEY_TYPES: dict[str, set[str]] = {
