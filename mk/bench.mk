@@ -13,3 +13,7 @@ bench-backup-clean: ## remove bench-backup's database container and volume (same
 .PHONY: bench-release
 bench-release: sandbox ## requests lost under steady HTTPS load while releasing v1 -> v2 -> v1: golive.stack's deploy against `docker compose pull && up -d` (needs a live `make demo`; BENCH_METHODS, BENCH_RATE, BENCH_SETTLE)
 	$(BIN)/python benchmarks/release.py
+
+.PHONY: bench-cpu
+bench-cpu: venv ## CPU time of make GOALS (default: test) by part: each scenario's hosts, the controller; with the machine's speed reference
+	$(BIN)/python benchmarks/cpu_budget.py $(or $(GOALS),test)
