@@ -101,12 +101,15 @@ def container_usage() -> dict[str, float]:
 
 
 def container_names() -> dict[str, str]:
-    out = subprocess.run(
-        ["docker", "ps", "-a", "--no-trunc", "--format", "{{.ID}} {{.Names}}"],
-        capture_output=True,
-        text=True,
-        check=False,
-    ).stdout
+    try:
+        out = subprocess.run(
+            ["docker", "ps", "-a", "--no-trunc", "--format", "{{.ID}} {{.Names}}"],
+            capture_output=True,
+            text=True,
+            check=False,
+        ).stdout
+    except OSError:  # no Docker CLI yet: make installs it
+        return {}
     return dict(line.split(" ", 1) for line in out.splitlines() if " " in line)
 
 
