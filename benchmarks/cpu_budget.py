@@ -123,15 +123,18 @@ class Sampler(threading.Thread):
         self.first: dict[str, float] = {}
         self.last: dict[str, float] = {}
         self.names: dict[str, str] = {}
+        self.asked: set[str] = set()
         self.start_ticks = machine_ticks()
         self.end_ticks = self.start_ticks
         self.baseline = container_usage()  # what ran before the goal started is not the goal's
 
     def sample(self) -> None:
         usage = container_usage()
-        unnamed = [cid for cid in usage if cid not in self.names]
+        # The app containers inside rig hosts never get a name here: ask once for each new id.
+        unnamed = [cid for cid in usage if cid not in self.names and cid not in self.asked]
         if unnamed:
             self.names.update(container_names())
+            self.asked.update(unnamed)
         for cid, seconds in usage.items():
             self.first.setdefault(cid, self.baseline.get(cid, 0.0))
             self.last[cid] = seconds
