@@ -62,10 +62,10 @@ def speed_reference() -> float:
     """Seconds for a fixed single-threaded workload (best of three): lower is a faster machine."""
     block = b"golive" * (1 << 20)
     best = float("inf")
-    for _ in range(3):
+    for _round in range(3):
         start = time.perf_counter()
         digest = hashlib.sha256()
-        for _ in range(8):
+        for _block in range(8):
             digest.update(block)
         total = 0
         for number in range(8_000_000):
@@ -229,6 +229,7 @@ def main() -> int:
         assert make.stdout is not None
         for line in make.stdout:
             out.write(line)
+            out.flush()  # the log is readable while make runs
             found = STAMP.search(line)
             if found:
                 stamps.setdefault(found[1], {})[found[2]] = found[3]
