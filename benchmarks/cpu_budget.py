@@ -114,13 +114,12 @@ def container_names() -> dict[str, str]:
 
 
 class Sampler(threading.Thread):
-    """Reads the counters every interval until stopped; keeps each container's first and last reading."""
+    """Reads the counters every interval until stopped; keeps each container's last reading."""
 
     def __init__(self, interval: float):
         super().__init__(daemon=True)
         self.interval = interval
         self.stopped = threading.Event()
-        self.first: dict[str, float] = {}
         self.last: dict[str, float] = {}
         self.names: dict[str, str] = {}
         self.asked: set[str] = set()
@@ -135,9 +134,7 @@ class Sampler(threading.Thread):
         if unnamed:
             self.names.update(container_names())
             self.asked.update(unnamed)
-        for cid, seconds in usage.items():
-            self.first.setdefault(cid, self.baseline.get(cid, 0.0))
-            self.last[cid] = seconds
+        self.last.update(usage)
         self.end_ticks = machine_ticks()
 
     def run(self) -> None:
@@ -166,7 +163,7 @@ def budget(sampler: Sampler, wall: float) -> dict:
     steal = (sampler.end_ticks[2] - sampler.start_ticks[2]) / hz
     parts: dict[str, float] = {}
     for cid, seconds in sampler.last.items():
-        used = seconds - sampler.first.get(cid, 0.0)
+        used = seconds - sampler.baseline.get(cid, 0.0)
         part = part_of(sampler.names.get(cid))
         parts[part] = parts.get(part, 0.0) + used
     in_containers = sum(parts.values())
