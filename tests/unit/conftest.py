@@ -91,13 +91,16 @@ class CommandTable:
 
 @pytest.fixture
 def run_module(monkeypatch):
-    """run_module(main, args, commands=None, placeholders=None) -> (result, CommandTable)."""
+    """run_module(main, args, commands=None, placeholders=None, real_commands=False) -> (result, CommandTable).
 
-    def run(main, args, commands=None, placeholders=None):
+    With REAL_COMMANDS, the module's run_command runs the commands (the table stays empty)."""
+
+    def run(main, args, commands=None, placeholders=None, real_commands=False):
         table = CommandTable(commands or [], placeholders or {})
         monkeypatch.setattr(basic.AnsibleModule, "exit_json", _exit_json)
         monkeypatch.setattr(basic.AnsibleModule, "fail_json", _fail_json)
-        monkeypatch.setattr(basic.AnsibleModule, "run_command", lambda module, *a, **kw: table(*a, **kw))
+        if not real_commands:
+            monkeypatch.setattr(basic.AnsibleModule, "run_command", lambda module, *a, **kw: table(*a, **kw))
         with patch_module_args(args), pytest.raises(ModuleExit) as caught:
             main()
         assert not table.rows, f"commands not run: {[row['argv'] for row in table.rows]}"

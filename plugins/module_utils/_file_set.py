@@ -1,0 +1,249 @@
+# Copyright: golive.stack developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Private to golive.stack: directories, files and removals applied in one module run.
+
+A role that writes twenty small files with ``template``/``copy``/``file`` pays for forty
+module runs on the host (``copy`` is a ``stat`` and then a ``copy`` or ``file`` run), each
+a fresh Python that unpacks and compiles Ansible's module_utils. This applies the same
+end state in one run: contents come rendered from the controller, each file is replaced
+atomically (a temporary file in the same directory, its owner and mode set before the
+rename, so a 0600 file is never readable by others, not even for an instant), and only
+what differs is touched.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import shutil
+import tempfile
+
+ATTRIBUTES = {
+    "owner": {"type": "str"},
+    "group": {"type": "str"},
+    "mode": {"type": "raw"},
+}
+
+ARGUMENT_SPEC = {
+    "directories": {
+        "type": "list",
+        "elements": "dict",
+        "default": [],
+        "options": {"path": {"type": "path", "required": True}, **ATTRIBUTES},
+    },
+    "files": {
+        "type": "list",
+        "elements": "dict",
+        "default": [],
+        "options": {
+            "path": {"type": "path", "required": True},
+            "content": {"type": "str", "required": True, "no_log": False},
+            "validate": {"type": "str"},
+            **ATTRIBUTES,
+        },
+    },
+    "absent": {"type": "list", "elements": "path", "default": []},
+}
+
+# What a new file gets when no mode is given (as ansible.builtin.copy: 0666 less the umask).
+_DEFAULT_FILE_MODE = 0o666
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _file_args(entry: dict, path: str) -> dict:
+    return {
+        "path": path,
+        "mode": entry.get("mode"),
+        "owner": entry.get("owner"),
+        "group": entry.get("group"),
+        "secontext": None,  # SELinux contexts are left as they are
+        "attributes": None,
+    }
+
+
+def _ids(module, entry: dict) -> tuple[int, int]:
+    """uid and gid for ENTRY (-1 keeps the current one, as os.chown reads it)."""
+    uid = gid = -1
+    if entry.get("owner") is not None:
+        uid = _uid(module, entry["owner"])
+    if entry.get("group") is not None:
+        gid = _gid(module, entry["group"])
+    return uid, gid
+
+
+def _uid(module, owner: str) -> int:
+    import pwd  # noqa: PLC0415  (POSIX only, like the hosts this runs on)
+
+    try:
+        return int(owner) if owner.isdigit() else pwd.getpwnam(owner).pw_uid
+    except KeyError:
+        module.fail_json(msg=f"no such user: {owner}")
+    raise AssertionError("unreachable")
+
+
+def _gid(module, group: str) -> int:
+    import grp  # noqa: PLC0415
+
+    try:
+        return int(group) if group.isdigit() else grp.getgrnam(group).gr_gid
+    except KeyError:
+        module.fail_json(msg=f"no such group: {group}")
+    raise AssertionError("unreachable")
+
+
+def _mode(module, entry: dict, path: str, fallback: int) -> int:
+    """The numeric mode ENTRY asks for, or FALLBACK when it gives none."""
+    mode = entry.get("mode")
+    if mode is None:
+        return fallback
+    if isinstance(mode, int):
+        return mode
+    text = str(mode)
+    try:
+        return int(text, 8)
+    except ValueError:
+        module.fail_json(msg=f"{path}: mode must be octal, like '0644' (symbolic modes are not taken here): {text!r}")
+    raise AssertionError("unreachable")
+
+
+def _read(module, path: str) -> bytes | None:
+    if not os.path.lexists(path):
+        return None
+    if os.path.isdir(path) or not os.path.isfile(path):
+        module.fail_json(msg=f"{path} exists and is not a regular file")
+    with open(path, "rb") as current:
+        return current.read()
+
+
+def _write(module, entry: dict, path: str, data: bytes, existing: bool) -> None:
+    """Replace PATH by DATA atomically; a new file gets its owner and mode before it appears."""
+    directory = os.path.dirname(path) or "."
+    if existing:
+        stat = os.stat(path)
+        mode, uid, gid = stat.st_mode & 0o7777, stat.st_uid, stat.st_gid
+    else:
+        mode, uid, gid = _DEFAULT_FILE_MODE & ~_umask(), -1, -1
+    mode = _mode(module, entry, path, mode)
+    wanted_uid, wanted_gid = _ids(module, entry)
+    uid = wanted_uid if wanted_uid != -1 else uid
+    gid = wanted_gid if wanted_gid != -1 else gid
+    handle, temporary = tempfile.mkstemp(prefix=".golive-", dir=directory)
+    try:
+        with os.fdopen(handle, "wb") as new:
+            new.write(data)
+            new.flush()
+            os.fsync(new.fileno())
+            if uid != -1 or gid != -1:
+                os.fchown(new.fileno(), uid, gid)
+            os.fchmod(new.fileno(), mode)
+        if entry.get("validate"):
+            _validate(module, entry["validate"], temporary, path)
+        os.replace(temporary, path)
+    except OSError as error:
+        module.fail_json(msg=f"could not write {path}: {error}")
+    finally:
+        if os.path.lexists(temporary):
+            os.unlink(temporary)
+
+
+def _validate(module, command: str, temporary: str, path: str) -> None:
+    """Run COMMAND (its %s is the new content's file) before the new content replaces PATH."""
+    if "%s" not in command:
+        module.fail_json(msg=f"{path}: validate must contain %s (the new content's file): {command!r}")
+    argv = [temporary if word == "%s" else word.replace("%s", temporary) for word in shlex.split(command)]
+    rc, out, err = module.run_command(argv, expand_user_and_vars=False, environ_update={"LANG": "C", "LC_ALL": "C"})
+    if rc != 0:
+        module.fail_json(
+            msg=f"{path} was left as it was: the new content failed {command!r} (rc {rc})", stdout=out, stderr=err
+        )
+
+
+def _attributes(module, entry: dict, path: str, changed: bool, diffs: list[dict]) -> bool:
+    """Set ENTRY's owner, group and mode on PATH where they differ; a diff of what changed."""
+    seen: dict = {"before": {}, "after": {}}
+    changed = module.set_fs_attributes_if_different(_file_args(entry, path), changed, seen, expand=False)
+    if seen["before"] != seen["after"]:
+        header = f"{path} (owner, group, mode)"
+        diffs.append(
+            {
+                "before_header": header,
+                "after_header": header,
+                "before": "".join(f"{key}: {value}\n" for key, value in sorted(seen["before"].items())),
+                "after": "".join(f"{key}: {value}\n" for key, value in sorted(seen["after"].items())),
+            }
+        )
+    return changed
+
+
+def _text(data: bytes | None) -> str:
+    if data is None:
+        return ""
+    return data.decode("utf-8", errors="replace")
+
+
+def apply(module) -> dict:
+    """Bring every entry of MODULE's parameters to its state; the module's result."""
+    params = module.params
+    check = module.check_mode
+    changed_paths: list[str] = []
+    diffs: list[dict] = []
+
+    # Every mode, owner and group is checked before anything is touched.
+    for entry in params["directories"] + params["files"]:
+        _mode(module, entry, entry["path"], 0)
+        _ids(module, entry)
+
+    for entry in params["directories"]:
+        path = entry["path"]
+        changed = False
+        if os.path.lexists(path) and not os.path.isdir(path):
+            module.fail_json(msg=f"{path} exists and is not a directory")
+        if not os.path.isdir(path):
+            changed = True
+            diffs.append({"before_header": path, "after_header": path, "before": "absent\n", "after": "directory\n"})
+            if not check:
+                os.makedirs(path)
+        if os.path.isdir(path):
+            changed = _attributes(module, entry, path, changed, diffs)
+        if changed:
+            changed_paths.append(path)
+
+    for entry in params["files"]:
+        path = entry["path"]
+        data = entry["content"].encode("utf-8")
+        before = _read(module, path)
+        changed = before != data
+        if changed:
+            diffs.append(
+                {"before_header": path, "after_header": path, "before": _text(before), "after": entry["content"]}
+            )
+            if not check:
+                if not os.path.isdir(os.path.dirname(path) or "."):
+                    module.fail_json(msg=f"{path}: its directory does not exist")
+                _write(module, entry, path, data, before is not None)
+        if before is not None or not check:
+            changed = _attributes(module, entry, path, changed, diffs)
+        if changed:
+            changed_paths.append(path)
+
+    for path in params["absent"]:
+        if not os.path.lexists(path):
+            continue
+        changed_paths.append(path)
+        diffs.append({"before_header": path, "after_header": path, "before": "present\n", "after": "absent\n"})
+        if check:
+            continue
+        if os.path.isdir(path) and not os.path.islink(path):
+            shutil.rmtree(path)
+        else:
+            os.unlink(path)
+
+    result = {"changed": bool(changed_paths), "changed_paths": changed_paths}
+    if module._diff:  # noqa: SLF001  (AnsibleModule's own flag for --diff)
+        result["diff"] = diffs
+    return result

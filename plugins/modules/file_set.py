@@ -1,0 +1,142 @@
+#!/usr/bin/python
+# Copyright: golive.stack developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: file_set
+short_description: Directories, files and removals applied in one module run
+version_added: 0.9.0
+description:
+  - Creates the O(directories), writes the O(files) and removes the O(absent) paths, in that
+    order, in one run of one module on the host.
+  - The end state is what M(ansible.builtin.file) with C(state=directory),
+    M(ansible.builtin.copy) with C(content) and M(ansible.builtin.file) with C(state=absent)
+    would leave, for a fraction of the work: each of those is one or two module runs per path,
+    this is one for the set. Render templates on the controller with
+    C(lookup('ansible.builtin.template', ...)).
+  - A file whose content differs is replaced atomically, by a temporary file in the same
+    directory that gets its owner and mode before the rename; a new file of mode C(0600) is
+    never readable by others, not even for an instant. A file whose content is the same keeps
+    its inode, and only its owner and mode are set where they differ.
+  - Reports C(changed) when any path changed, and which ones in RV(changed_paths), so one
+    C(notify) serves the set. Supports check mode and diff mode.
+  - SELinux contexts and file attributes (C(chattr)) are left as they are.
+author:
+  - golive.stack developers (@golive-stack)
+options:
+  directories:
+    description:
+      - Directories that must exist, created with their parents when missing.
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      path:
+        description: Absolute path.
+        type: path
+        required: true
+      owner:
+        description: Owner, a name or a numeric id. Left as it is when not given.
+        type: str
+      group:
+        description: Group, a name or a numeric id. Left as it is when not given.
+        type: str
+      mode:
+        description: Octal mode as a string, for example V('0755'). Left as it is when not given.
+        type: raw
+  files:
+    description:
+      - Regular files with the given content (UTF-8). Their directory must exist, or be among
+        O(directories).
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      path:
+        description: Absolute path.
+        type: path
+        required: true
+      content:
+        description:
+          - The whole content of the file.
+          - Put secrets in a task of their own with C(no_log=true); the diff shows contents.
+        type: str
+        required: true
+      validate:
+        description:
+          - A command that must succeed on the new content before it replaces the file, with
+            C(%s) where the temporary file's path goes, as in M(ansible.builtin.copy).
+          - Run without a shell. When it fails, the file is left as it was and the task fails
+            with the command's output; the entries before it are applied already.
+        type: str
+      owner:
+        description: Owner, a name or a numeric id. A new file gets the user the module runs as.
+        type: str
+      group:
+        description: Group, a name or a numeric id. A new file gets that user's group.
+        type: str
+      mode:
+        description: Octal mode as a string, for example V('0600'). A new file gets C(0666) less the umask.
+        type: raw
+  absent:
+    description:
+      - Paths that must not exist. A directory is removed with its content.
+    type: list
+    elements: path
+    default: []
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: full
+notes:
+  - A path that exists with another type (a directory where a file is asked for) fails the
+    task; nothing is replaced by something of another kind.
+seealso:
+  - module: ansible.builtin.copy
+  - module: ansible.builtin.file
+"""
+
+EXAMPLES = r"""
+- name: Backup tool, its command and directories
+  golive.stack.file_set:
+    directories:
+      - {path: /usr/local/lib/golive, owner: root, group: root, mode: "0755"}
+      - {path: /var/backups/golive, owner: root, group: root, mode: "0700"}
+    files:
+      - path: /usr/local/lib/golive/golive_pg_backup.py
+        content: "{{ lookup('ansible.builtin.file', 'golive_pg_backup.py', rstrip=false) }}"
+        owner: root
+        group: root
+        mode: "0644"
+      - path: /etc/needrestart/conf.d/60-golive.conf
+        content: "{{ lookup('ansible.builtin.template', 'needrestart.conf.j2') }}"
+        mode: "0644"
+    absent:
+      - /etc/golive/backup/shop.env
+  notify: Reload systemd
+"""
+
+RETURN = r"""
+changed_paths:
+  description: The paths that were (or in check mode would be) created, changed or removed, in order.
+  returned: always
+  type: list
+  elements: str
+  sample: [/var/backups/golive, /etc/golive/backup/shop.env]
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.golive.stack.plugins.module_utils import _file_set
+
+
+def main() -> None:
+    module = AnsibleModule(argument_spec=_file_set.ARGUMENT_SPEC, supports_check_mode=True)
+    module.exit_json(**_file_set.apply(module))
+
+
+if __name__ == "__main__":
+    main()
