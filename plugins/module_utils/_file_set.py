@@ -193,7 +193,10 @@ def apply(module) -> dict:
     changed_paths: list[str] = []
     diffs: list[dict] = []
 
-    # Every mode, owner and group is checked before anything is touched.
+    # Every path, mode, owner and group is checked before anything is touched.
+    for path in [entry["path"] for entry in params["directories"] + params["files"]] + params["absent"]:
+        if not os.path.isabs(path):
+            module.fail_json(msg=f"paths must be absolute: {path!r}")
     for entry in params["directories"] + params["files"]:
         _mode(module, entry, entry["path"], 0)
         _ids(module, entry)

@@ -13,7 +13,7 @@ description:
     order, in one run of one module on the host.
   - The end state is what M(ansible.builtin.file) with C(state=directory),
     M(ansible.builtin.copy) with C(content) and M(ansible.builtin.file) with C(state=absent)
-    would leave, for a fraction of the work: each of those is one or two module runs per path,
+    would leave, for a fraction of the work. Each of those is one or two module runs per path,
     this is one for the set. Render templates on the controller with
     C(lookup('ansible.builtin.template', ...)).
   - A file whose content differs is replaced atomically, by a temporary file in the same
@@ -88,8 +88,10 @@ options:
     default: []
 attributes:
   check_mode:
+    description: Reports what would change and changes nothing.
     support: full
   diff_mode:
+    description: Shows each file's content before and after, and owner, group and mode where they change.
     support: full
 notes:
   - A path that exists with another type (a directory where a file is asked for) fails the

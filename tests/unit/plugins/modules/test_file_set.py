@@ -146,14 +146,16 @@ def test_a_directory_is_removed_with_its_content(run_module, tmp_path):
         ({"files": [{"path": "DIR/missing/file", "content": "x"}]}, "its directory does not exist"),
         ({"files": [{"path": "DIR/file", "content": "y", "mode": "u+rw"}]}, "mode must be octal"),
         ({"files": [{"path": "DIR/file", "content": "y", "owner": "no-such-user-here"}]}, "no such user"),
+        ({"directories": [{"path": "DIR/new"}], "absent": ["relative/path"]}, "paths must be absolute"),
     ],
-    ids=["file-over-directory", "directory-over-file", "no-directory", "symbolic-mode", "unknown-owner"],
+    ids=["file-over-directory", "directory-over-file", "no-directory", "symbolic-mode", "unknown-owner", "relative"],
 )
 def test_what_cannot_be_done_fails_clearly_and_changes_nothing(run_module, tmp_path, args, says):
     (tmp_path / "file").write_text("x")
     for entries in args.values():
         for entry in entries:
-            entry["path"] = entry["path"].replace("DIR", str(tmp_path))
+            if isinstance(entry, dict):
+                entry["path"] = entry["path"].replace("DIR", str(tmp_path))
     result, _table = run_module(file_set.main, args)
     assert result["failed"] is True
     assert says in result["msg"]
