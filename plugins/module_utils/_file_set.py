@@ -68,32 +68,20 @@ def _file_args(entry: dict, path: str) -> dict:
 
 def _ids(module, entry: dict) -> tuple[int, int]:
     """uid and gid for ENTRY (-1 keeps the current one, as os.chown reads it)."""
-    uid = gid = -1
-    if entry.get("owner") is not None:
-        uid = _uid(module, entry["owner"])
-    if entry.get("group") is not None:
-        gid = _gid(module, entry["group"])
-    return uid, gid
+    import grp  # noqa: PLC0415  (POSIX only, like the hosts this runs on)
+    import pwd  # noqa: PLC0415
 
-
-def _uid(module, owner: str) -> int:
-    import pwd  # noqa: PLC0415  (POSIX only, like the hosts this runs on)
-
-    try:
-        return int(owner) if owner.isdigit() else pwd.getpwnam(owner).pw_uid
-    except KeyError:
-        module.fail_json(msg=f"no such user: {owner}")
-    raise AssertionError("unreachable")
-
-
-def _gid(module, group: str) -> int:
-    import grp  # noqa: PLC0415
-
-    try:
-        return int(group) if group.isdigit() else grp.getgrnam(group).gr_gid
-    except KeyError:
-        module.fail_json(msg=f"no such group: {group}")
-    raise AssertionError("unreachable")
+    ids = []
+    for kind, find, field in (("user", pwd.getpwnam, "pw_uid"), ("group", grp.getgrnam, "gr_gid")):
+        name = entry.get("owner" if kind == "user" else "group")
+        if name is None:
+            ids.append(-1)
+            continue
+        try:
+            ids.append(int(name) if name.isdigit() else getattr(find(name), field))
+        except KeyError:
+            module.fail_json(msg=f"no such {kind}: {name}")
+    return ids[0], ids[1]
 
 
 def _mode(module, entry: dict, path: str, fallback: int) -> int:

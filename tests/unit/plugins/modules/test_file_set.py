@@ -146,9 +146,18 @@ def test_a_directory_is_removed_with_its_content(run_module, tmp_path):
         ({"files": [{"path": "DIR/missing/file", "content": "x"}]}, "its directory does not exist"),
         ({"files": [{"path": "DIR/file", "content": "y", "mode": "u+rw"}]}, "mode must be octal"),
         ({"files": [{"path": "DIR/file", "content": "y", "owner": "no-such-user-here"}]}, "no such user"),
+        ({"directories": [{"path": "DIR/new", "group": "no-such-group-here"}]}, "no such group"),
         ({"directories": [{"path": "DIR/new"}], "absent": ["relative/path"]}, "paths must be absolute"),
     ],
-    ids=["file-over-directory", "directory-over-file", "no-directory", "symbolic-mode", "unknown-owner", "relative"],
+    ids=[
+        "file-over-directory",
+        "directory-over-file",
+        "no-directory",
+        "symbolic-mode",
+        "unknown-owner",
+        "unknown-group",
+        "relative",
+    ],
 )
 def test_what_cannot_be_done_fails_clearly_and_changes_nothing(run_module, tmp_path, args, says):
     (tmp_path / "file").write_text("x")
