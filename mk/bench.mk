@@ -17,3 +17,7 @@ bench-release: sandbox ## requests lost under steady HTTPS load while releasing 
 .PHONY: bench-cpu
 bench-cpu: venv ## CPU time of make GOALS (default: test) by part: each scenario's hosts, the controller; with the machine's speed reference
 	$(BIN)/python benchmarks/cpu_budget.py $(or $(GOALS),test)
+
+.PHONY: bench-golive
+bench-golive: sandbox ## CPU time of one go-live and its re-run, on the host and on the controller, for each of REVS (default HEAD)
+	$(BIN)/python benchmarks/golive_cost.py $(or $(REVS),HEAD)
