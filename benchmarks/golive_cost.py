@@ -111,6 +111,7 @@ def main() -> int:
             commit = subprocess.run(
                 ["git", "rev-parse", "--short", rev], cwd=TOP, capture_output=True, text=True, check=True
             ).stdout.strip()
+            tree = Path(parent) / rev.replace("/", "_")
             try:
                 subprocess.run([str(TOP / "tests/rig/host.sh"), "down", HOST], cwd=TOP, check=True, capture_output=True)
                 subprocess.run([str(TOP / "tests/rig/host.sh"), "up", HOST, ADDRESS, "12"], cwd=TOP, check=True)
@@ -123,6 +124,8 @@ def main() -> int:
                         failed = True
                         break
             finally:
+                if tree.exists():
+                    subprocess.run(["git", "worktree", "remove", "--force", str(tree)], cwd=TOP, check=False)
                 subprocess.run(["git", "worktree", "prune"], cwd=TOP, check=False)
     result = {"stamp": stamp, "speed_reference_seconds": reference, "runs": rows}
     (RESULTS / f"golive_cost-{stamp}.json").write_text(json.dumps(result, indent=1) + "\n")
