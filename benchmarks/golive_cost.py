@@ -83,9 +83,8 @@ def playbook(tree: Path, log: Path) -> dict:
     }
 
 
-def worktree(rev: str, parent: Path) -> Path:
-    """A worktree of REV with this checkout's venv and rig state, and its own collection link."""
-    tree = parent / rev.replace("/", "_")
+def worktree(rev: str, tree: Path) -> None:
+    """TREE: a worktree of REV with this checkout's venv and rig state, and its own collection link."""
     subprocess.run(["git", "worktree", "add", "--detach", str(tree), rev], cwd=TOP, check=True, capture_output=True)
     (tree / ".venv").symlink_to(TOP / ".venv")
     (tree / ".rig").mkdir()
@@ -96,7 +95,6 @@ def worktree(rev: str, parent: Path) -> Path:
             else:
                 shutil.copy2(item, tree / ".rig" / item.name, follow_symlinks=False)
     subprocess.run(["make", "-s", "collection-link"], cwd=tree, check=True)
-    return tree
 
 
 def main() -> int:
@@ -115,7 +113,7 @@ def main() -> int:
             try:
                 subprocess.run([str(TOP / "tests/rig/host.sh"), "down", HOST], cwd=TOP, check=True, capture_output=True)
                 subprocess.run([str(TOP / "tests/rig/host.sh"), "up", HOST, ADDRESS, "12"], cwd=TOP, check=True)
-                tree = worktree(rev, Path(parent))  # after the host: its pinned host key comes along
+                worktree(rev, tree)  # after the host: its pinned host key comes along
                 for run in ("go-live", "re-run"):
                     result = playbook(tree, RESULTS / f"golive_cost-{stamp}-{commit}-{run}.log")
                     rows.append({"rev": rev, "commit": commit, "run": run, **result})
