@@ -13,7 +13,9 @@ what differs is touched.
 
 from __future__ import annotations
 
+import grp
 import os
+import pwd
 import shlex
 import shutil
 import tempfile
@@ -68,9 +70,6 @@ def _file_args(entry: dict, path: str) -> dict:
 
 def _ids(module, entry: dict) -> tuple[int, int]:
     """uid and gid for ENTRY (-1 keeps the current one, as os.chown reads it)."""
-    import grp  # noqa: PLC0415  (POSIX only, like the hosts this runs on)
-    import pwd  # noqa: PLC0415
-
     ids = []
     for kind, find, field in (("user", pwd.getpwnam, "pw_uid"), ("group", grp.getgrnam, "gr_gid")):
         name = entry.get("owner" if kind == "user" else "group")
@@ -110,7 +109,7 @@ def _read(module, path: str) -> bytes | None:
 
 def _write(module, entry: dict, path: str, data: bytes, existing: bool) -> None:
     """Replace PATH by DATA atomically; a new file gets its owner and mode before it appears."""
-    directory = os.path.dirname(path) or "."
+    directory = os.path.dirname(path)
     if existing:
         stat = os.stat(path)
         mode, uid, gid = stat.st_mode & 0o7777, stat.st_uid, stat.st_gid
@@ -214,7 +213,7 @@ def apply(module) -> dict:
                 {"before_header": path, "after_header": path, "before": _text(before), "after": entry["content"]}
             )
             if not check:
-                if not os.path.isdir(os.path.dirname(path) or "."):
+                if not os.path.isdir(os.path.dirname(path)):
                     module.fail_json(msg=f"{path}: its directory does not exist")
                 _write(module, entry, path, data, before is not None)
         if before is not None or not check:
