@@ -1,6 +1,6 @@
 # Copyright: golive.stack developers
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Private to golive.stack: directories, files and removals applied in one module run.
+"""Private to golive.stack: directories, files, settings lines and removals applied in one module run.
 
 A role that writes twenty small files with ``template``/``copy``/``file`` pays for forty
 module runs on the host (``copy`` is a ``stat`` and then a ``copy`` or ``file`` run), each
@@ -16,6 +16,7 @@ from __future__ import annotations
 import grp
 import os
 import pwd
+import re
 import shlex
 import shutil
 import tempfile
@@ -41,6 +42,17 @@ ARGUMENT_SPEC = {
             "path": {"type": "path", "required": True},
             "content": {"type": "str", "required": True, "no_log": False},
             "validate": {"type": "str"},
+            **ATTRIBUTES,
+        },
+    },
+    "settings": {
+        "type": "list",
+        "elements": "dict",
+        "default": [],
+        "options": {
+            "path": {"type": "path", "required": True},
+            "values": {"type": "dict", "required": True},
+            "separator": {"type": "str", "default": " "},
             **ATTRIBUTES,
         },
     },
@@ -167,10 +179,49 @@ def _attributes(module, entry: dict, path: str, changed: bool, diffs: list[dict]
     return changed
 
 
+def set_values(text: str, values: dict, separator: str) -> str:
+    """TEXT with a KEY<separator>VALUE line for each of VALUES, as ansible.builtin.lineinfile leaves it.
+
+    A key's line is the last one that sets it or has it commented out (``#KEY``); a key that
+    has none is appended at the end.
+    """
+    tail = r"\s" if separator.isspace() else r"\s*" + re.escape(separator.strip())
+    lines = text.splitlines(keepends=True)
+    for key, value in values.items():
+        pattern = re.compile(r"^#?\s*" + re.escape(key) + tail)
+        line = f"{key}{separator}{value}\n"
+        matches = [index for index, current in enumerate(lines) if pattern.search(current)]
+        if matches:
+            lines[matches[-1]] = line
+            continue
+        if lines and not lines[-1].endswith("\n"):
+            lines[-1] += "\n"
+        lines.append(line)
+    return "".join(lines)
+
+
 def _text(data: bytes | None) -> str:
     if data is None:
         return ""
     return data.decode("utf-8", errors="replace")
+
+
+def _apply_content(module, entry: dict, content: str, changed_paths: list[str], diffs: list[dict]) -> None:
+    """ENTRY's file with CONTENT, and ENTRY's owner, group and mode."""
+    path = entry["path"]
+    data = content.encode("utf-8")
+    before = _read(module, path)
+    changed = before != data
+    if changed:
+        diffs.append({"before_header": path, "after_header": path, "before": _text(before), "after": content})
+        if not module.check_mode:
+            if not os.path.isdir(os.path.dirname(path)):
+                module.fail_json(msg=f"{path}: its directory does not exist")
+            _write(module, entry, path, data, before is not None)
+    if before is not None or not module.check_mode:
+        changed = _attributes(module, entry, path, changed, diffs)
+    if changed:
+        changed_paths.append(path)
 
 
 def apply(module) -> dict:
@@ -181,12 +232,16 @@ def apply(module) -> dict:
     diffs: list[dict] = []
 
     # Every path, mode, owner and group is checked before anything is touched.
-    for path in [entry["path"] for entry in params["directories"] + params["files"]] + params["absent"]:
+    entries = params["directories"] + params["files"] + params["settings"]
+    for path in [entry["path"] for entry in entries] + params["absent"]:
         if not os.path.isabs(path):
             module.fail_json(msg=f"paths must be absolute: {path!r}")
-    for entry in params["directories"] + params["files"]:
+    for entry in entries:
         _mode(module, entry, entry["path"], 0)
         _ids(module, entry)
+    for entry in params["settings"]:
+        if not os.path.isfile(entry["path"]):
+            module.fail_json(msg=f"{entry['path']}: settings are set in a file that exists, and it does not")
 
     for entry in params["directories"]:
         path = entry["path"]
@@ -204,22 +259,15 @@ def apply(module) -> dict:
             changed_paths.append(path)
 
     for entry in params["files"]:
-        path = entry["path"]
-        data = entry["content"].encode("utf-8")
-        before = _read(module, path)
-        changed = before != data
-        if changed:
-            diffs.append(
-                {"before_header": path, "after_header": path, "before": _text(before), "after": entry["content"]}
-            )
-            if not check:
-                if not os.path.isdir(os.path.dirname(path)):
-                    module.fail_json(msg=f"{path}: its directory does not exist")
-                _write(module, entry, path, data, before is not None)
-        if before is not None or not check:
-            changed = _attributes(module, entry, path, changed, diffs)
-        if changed:
-            changed_paths.append(path)
+        _apply_content(module, entry, entry["content"], changed_paths, diffs)
+
+    for entry in params["settings"]:
+        try:
+            current = (_read(module, entry["path"]) or b"").decode("utf-8")
+        except UnicodeDecodeError:
+            module.fail_json(msg=f"{entry['path']} is not UTF-8 text: its settings are left as they are")
+        content = set_values(current, {str(key): value for key, value in entry["values"].items()}, entry["separator"])
+        _apply_content(module, entry, content, changed_paths, diffs)
 
     for path in params["absent"]:
         if not os.path.lexists(path):

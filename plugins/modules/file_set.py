@@ -6,14 +6,15 @@ from __future__ import annotations
 
 DOCUMENTATION = r"""
 module: file_set
-short_description: Directories, files and removals applied in one module run
+short_description: Directories, files, settings lines and removals applied in one module run
 version_added: 0.9.0
 description:
-  - Creates the O(directories), writes the O(files) and removes the O(absent) paths, in that
-    order, in one run of one module on the host.
+  - Creates the O(directories), writes the O(files), sets the O(settings) lines of existing
+    files and removes the O(absent) paths, in that order, in one run of one module on the host.
   - The end state is what M(ansible.builtin.file) with C(state=directory),
     M(ansible.builtin.copy) with C(content) and M(ansible.builtin.file) with C(state=absent)
-    would leave, for a fraction of the work. Each of those is one or two module runs per path,
+    would leave (and M(ansible.builtin.lineinfile), one run per line, for O(settings)), for a
+    fraction of the work. Each of those is one or two module runs per path,
     this is one for the set. Render templates on the controller with
     C(lookup('ansible.builtin.template', ...)).
   - A file whose content differs is replaced atomically, by a temporary file in the same
@@ -80,6 +81,43 @@ options:
       mode:
         description: Octal mode as a string, for example V('0600'). A new file gets C(0666) less the umask.
         type: raw
+  settings:
+    description:
+      - Files of C(KEY VALUE) or C(KEY=VALUE) lines (C(/etc/login.defs), a daemon's
+        configuration) in which some keys must have a value; the rest of each file stays as it
+        is. The file must exist.
+      - For each key, the last line that sets it or has it commented out (C(#KEY)) becomes
+        C(KEY<separator>VALUE); a key without such a line is appended at the end. This is what
+        M(ansible.builtin.lineinfile) leaves with O(ansible.builtin.lineinfile#module:regexp)
+        C(^#?\s*KEY\s) (or C(^#?\s*KEY=)) and O(ansible.builtin.lineinfile#module:line) C(KEY<separator>VALUE).
+      - The file is replaced atomically, as O(files) are.
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      path:
+        description: Absolute path of the file.
+        type: path
+        required: true
+      values:
+        description: The keys and their values, written as they render (V(True), V(365), V(027)).
+        type: dict
+        required: true
+      separator:
+        description:
+          - What goes between a key and its value. A blank separator (a space, a tab) matches a
+            key followed by any blank; another (V('=')) matches it with blanks around it.
+        type: str
+        default: " "
+      owner:
+        description: Owner, a name or a numeric id. Left as it is when not given.
+        type: str
+      group:
+        description: Group, a name or a numeric id. Left as it is when not given.
+        type: str
+      mode:
+        description: Octal mode as a string, for example V('0600'). Left as it is when not given.
+        type: raw
   absent:
     description:
       - Paths that must not exist. A directory is removed with its content.
@@ -119,6 +157,17 @@ EXAMPLES = r"""
     absent:
       - /etc/golive/backup/shop.env
   notify: Reload systemd
+
+- name: Account defaults and a daemon's policy, one run for both files
+  golive.stack.file_set:
+    settings:
+      - path: /etc/login.defs
+        values: {UMASK: "027", PASS_MAX_DAYS: 365}
+        separator: "\t"
+      - path: /etc/usbguard/usbguard-daemon.conf
+        values: {ImplicitPolicyTarget: block, IPCAllowedGroups: root}
+        separator: "="
+        mode: "0600"
 """
 
 RETURN = r"""

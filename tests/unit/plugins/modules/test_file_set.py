@@ -201,3 +201,67 @@ def test_new_content_that_fails_validation_leaves_the_file_as_it_was(run_module,
     accepted = run('{"ok": false}\n')
     assert accepted["changed_paths"] == [str(target)]
     assert target.read_text() == '{"ok": false}\n'
+
+
+LOGIN_DEFS = """# /etc/login.defs, shortened
+MAIL_DIR\t\t/var/mail
+#PASS_MAX_DAYS\t99999
+PASS_MAX_DAYS\t99999
+UMASK\t\t022
+# UMASK is also in pam
+#UMASK 077
+ENCRYPT_METHOD SHA512"""  # no newline at the end, as an edited file may be
+
+USBGUARD = (
+    "RuleFile=/etc/usbguard/rules.conf\n"
+    "ImplicitPolicyTarget=allow\n"
+    "#IPCAllowedUsers=root\n"
+    "IPCAllowedGroups=root plugdev\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "values", "separator"),
+    [
+        (LOGIN_DEFS, {"UMASK": "027", "PASS_MAX_DAYS": 365, "SHA_CRYPT_MIN_ROUNDS": 65536}, "\t"),
+        (USBGUARD, {"ImplicitPolicyTarget": "block", "IPCAllowedUsers": "root", "IPCAllowedGroups": "root"}, "="),
+        ("", {"A": True}, " "),
+    ],
+    ids=["login.defs", "usbguard", "empty-file"],
+)
+def test_settings_end_as_lineinfile_leaves_them(run_module, tmp_path, text, values, separator):
+    """The same file edited by lineinfile (one run per key, the roles' old tasks) and by file_set."""
+    from ansible.modules import lineinfile
+
+    by_lineinfile, by_file_set = tmp_path / "lineinfile", tmp_path / "file_set"
+    by_lineinfile.write_text(text)
+    by_file_set.write_text(text)
+    tail = r"\s" if separator.isspace() else "="
+    for key, value in values.items():
+        args = {"path": str(by_lineinfile), "regexp": rf"^#?\s*{key}{tail}", "line": f"{key}{separator}{value}"}
+        run_module(lineinfile.main, args)
+    args = {"settings": [{"path": str(by_file_set), "values": values, "separator": separator, "mode": "0600"}]}
+
+    result, _table = run_module(file_set.main, args)
+    assert result["changed_paths"] == [str(by_file_set)]
+    assert by_file_set.read_text() == by_lineinfile.read_text()
+    assert mode_of(by_file_set) == "0o600"
+    again, _table = run_module(file_set.main, args)
+    assert again["changed"] is False
+
+
+def test_settings_need_the_file_and_check_mode_writes_nothing(run_module, tmp_path):
+    missing = {"settings": [{"path": str(tmp_path / "nope.conf"), "values": {"A": 1}}]}
+    result, _table = run_module(file_set.main, missing)
+    assert result["failed"] is True and "settings are set in a file that exists" in result["msg"]
+
+    (tmp_path / "daemon.conf").write_text("A=0\n")
+    args = {
+        "settings": [{"path": str(tmp_path / "daemon.conf"), "values": {"A": 1}, "separator": "="}],
+        "_ansible_check_mode": True,
+        "_ansible_diff": True,
+    }
+    result, _table = run_module(file_set.main, args)
+    assert result["changed_paths"] == [str(tmp_path / "daemon.conf")]
+    assert [(d["before"], d["after"]) for d in result["diff"]] == [("A=0\n", "A=1\n")]
+    assert (tmp_path / "daemon.conf").read_text() == "A=0\n"
