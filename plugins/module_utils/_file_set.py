@@ -179,7 +179,7 @@ def _attributes(module, entry: dict, path: str, changed: bool, diffs: list[dict]
     return changed
 
 
-def set_values(text: str, values: dict, separator: str) -> str:
+def _set_values(text: str, values: dict, separator: str) -> str:
     """TEXT with a KEY<separator>VALUE line for each of VALUES, as ansible.builtin.lineinfile leaves it.
 
     A key's line is the last one that sets it or has it commented out (``#KEY``); a key that
@@ -206,11 +206,12 @@ def _text(data: bytes | None) -> str:
     return data.decode("utf-8", errors="replace")
 
 
-def _apply_content(module, entry: dict, content: str, changed_paths: list[str], diffs: list[dict]) -> None:
-    """ENTRY's file with CONTENT, and ENTRY's owner, group and mode."""
+def _apply_content(
+    module, entry: dict, before: bytes | None, content: str, changed_paths: list[str], diffs: list[dict]
+) -> None:
+    """ENTRY's file, BEFORE as read (None: absent), with CONTENT, and ENTRY's owner, group and mode."""
     path = entry["path"]
     data = content.encode("utf-8")
-    before = _read(module, path)
     changed = before != data
     if changed:
         diffs.append({"before_header": path, "after_header": path, "before": _text(before), "after": content})
@@ -259,15 +260,16 @@ def apply(module) -> dict:
             changed_paths.append(path)
 
     for entry in params["files"]:
-        _apply_content(module, entry, entry["content"], changed_paths, diffs)
+        _apply_content(module, entry, _read(module, entry["path"]), entry["content"], changed_paths, diffs)
 
     for entry in params["settings"]:
+        before = _read(module, entry["path"])  # it exists: checked above
         try:
-            current = (_read(module, entry["path"]) or b"").decode("utf-8")
+            current = (before or b"").decode("utf-8")
         except UnicodeDecodeError:
             module.fail_json(msg=f"{entry['path']} is not UTF-8 text: its settings are left as they are")
-        content = set_values(current, {str(key): value for key, value in entry["values"].items()}, entry["separator"])
-        _apply_content(module, entry, content, changed_paths, diffs)
+        content = _set_values(current, {str(key): value for key, value in entry["values"].items()}, entry["separator"])
+        _apply_content(module, entry, before, content, changed_paths, diffs)
 
     for path in params["absent"]:
         if not os.path.lexists(path):
