@@ -20,6 +20,7 @@ import re
 import shlex
 import shutil
 import tempfile
+from typing import NamedTuple
 
 ATTRIBUTES = {
     "owner": {"type": "str"},
@@ -42,6 +43,7 @@ ARGUMENT_SPEC = {
             "path": {"type": "path", "required": True},
             "content": {"type": "str", "required": True, "no_log": False},
             "validate": {"type": "str"},
+            "force": {"type": "bool", "default": True},
             **ATTRIBUTES,
         },
     },
@@ -57,6 +59,7 @@ ARGUMENT_SPEC = {
         },
     },
     "absent": {"type": "list", "elements": "path", "default": []},
+    "test": {"type": "str"},
 }
 
 # What a new file gets when no mode is given (as ansible.builtin.copy: 0666 less the umask).
@@ -206,13 +209,40 @@ def _text(data: bytes | None) -> str:
     return data.decode("utf-8", errors="replace")
 
 
+class _Before(NamedTuple):
+    """A path as it was before this run: what puts it back when the set's test fails."""
+
+    path: str
+    existed: bool
+    content: bytes | None = None  # a file's; None for a directory
+    attributes: tuple[int, int, int] | None = None  # mode, uid, gid
+
+
+def _before(path: str, content: bytes | None, existed: bool = True) -> _Before:
+    if not existed:
+        return _Before(path, False)
+    stat = os.stat(path)
+    return _Before(path, True, content, (stat.st_mode & 0o7777, stat.st_uid, stat.st_gid))
+
+
 def _apply_content(
-    module, entry: dict, before: bytes | None, content: str, changed_paths: list[str], diffs: list[dict]
+    module,
+    entry: dict,
+    before: bytes | None,
+    content: str,
+    changed_paths: list[str],
+    diffs: list[dict],
+    undo: list[_Before],
 ) -> None:
-    """ENTRY's file, BEFORE as read (None: absent), with CONTENT, and ENTRY's owner, group and mode."""
+    """ENTRY's file, BEFORE as read (None: absent), with CONTENT, and ENTRY's owner, group and mode.
+
+    UNDO gets what puts the file back."""
     path = entry["path"]
+    if before is not None and not entry.get("force", True):
+        return  # written only while it does not exist
     data = content.encode("utf-8")
     changed = before != data
+    snapshot = _before(path, before, existed=before is not None)
     if changed:
         diffs.append({"before_header": path, "after_header": path, "before": _text(before), "after": content})
         if not module.check_mode:
@@ -223,6 +253,50 @@ def _apply_content(
         changed = _attributes(module, entry, path, changed, diffs)
     if changed:
         changed_paths.append(path)
+        undo.append(snapshot)
+
+
+def _make_directories(path: str, undo: list[_Before]) -> None:
+    """PATH with the parents it lacks; UNDO gets each directory made, outermost first."""
+    missing = []
+    while not os.path.isdir(path):
+        missing.append(path)
+        path = os.path.dirname(path)
+    for directory in reversed(missing):
+        os.mkdir(directory)
+        undo.append(_Before(directory, False))
+
+
+def _put_back(module, undo: list[_Before]) -> list[str]:
+    """Every path of UNDO as it was, newest first; the paths."""
+    for item in reversed(undo):
+        if not item.existed:
+            if os.path.isdir(item.path) and not os.path.islink(item.path):
+                os.rmdir(item.path)  # made by this run, and empty again once its new files are gone
+            elif os.path.lexists(item.path):
+                os.unlink(item.path)
+            continue
+        mode, uid, gid = item.attributes or (0, -1, -1)
+        if item.content is not None:
+            _write(module, {"mode": mode}, item.path, item.content, True)
+        os.chown(item.path, uid, gid)
+        os.chmod(item.path, mode)
+    return [item.path for item in undo]
+
+
+def _test(module, command: str, undo: list[_Before]) -> None:
+    """Run the set's test COMMAND; when it fails, put back what this run changed and fail."""
+    rc, out, err = module.run_command(shlex.split(command), environ_update={"LANG": "C", "LC_ALL": "C"})
+    if rc == 0:
+        return
+    restored = _put_back(module, undo)
+    module.fail_json(
+        msg=f"the new files failed {command!r} (rc {rc}); what this run changed is back as it was",
+        restored=restored,
+        rc=rc,
+        stdout=out,
+        stderr=err,
+    )
 
 
 def apply(module) -> dict:
@@ -244,23 +318,28 @@ def apply(module) -> dict:
         if not os.path.isfile(entry["path"]):
             module.fail_json(msg=f"{entry['path']}: settings are set in a file that exists, and it does not")
 
+    undo: list[_Before] = []
     for entry in params["directories"]:
         path = entry["path"]
         changed = False
         if os.path.lexists(path) and not os.path.isdir(path):
             module.fail_json(msg=f"{path} exists and is not a directory")
+        existed = os.path.isdir(path)
+        snapshot = _before(path, None) if existed else None
         if not os.path.isdir(path):
             changed = True
             diffs.append({"before_header": path, "after_header": path, "before": "absent\n", "after": "directory\n"})
             if not check:
-                os.makedirs(path)
+                _make_directories(path, undo)
         if os.path.isdir(path):
             changed = _attributes(module, entry, path, changed, diffs)
         if changed:
             changed_paths.append(path)
+            if snapshot is not None:
+                undo.append(snapshot)
 
     for entry in params["files"]:
-        _apply_content(module, entry, _read(module, entry["path"]), entry["content"], changed_paths, diffs)
+        _apply_content(module, entry, _read(module, entry["path"]), entry["content"], changed_paths, diffs, undo)
 
     for entry in params["settings"]:
         before = _read(module, entry["path"])  # it exists: checked above
@@ -269,7 +348,10 @@ def apply(module) -> dict:
         except UnicodeDecodeError:
             module.fail_json(msg=f"{entry['path']} is not UTF-8 text: its settings are left as they are")
         content = _set_values(current, {str(key): value for key, value in entry["values"].items()}, entry["separator"])
-        _apply_content(module, entry, before, content, changed_paths, diffs)
+        _apply_content(module, entry, before, content, changed_paths, diffs, undo)
+
+    if params["test"] and undo and not check:
+        _test(module, params["test"], undo)
 
     for path in params["absent"]:
         if not os.path.lexists(path):

@@ -72,6 +72,13 @@ options:
           - Run without a shell. When it fails, the file is left as it was and the task fails
             with the command's output; the entries before it are applied already.
         type: str
+      force:
+        description:
+          - When V(false), the file is written only while it does not exist; an existing one is
+            left as it is, content, owner and mode (as M(ansible.builtin.copy) with
+            O(ansible.builtin.copy#module:force=false)).
+        type: bool
+        default: true
       owner:
         description: Owner, a name or a numeric id. A new file gets the user the module runs as.
         type: str
@@ -124,6 +131,15 @@ options:
     type: list
     elements: path
     default: []
+  test:
+    description:
+      - A command that tests the O(directories), O(files) and O(settings) together once they are
+        all in place, for example V(nginx -t -q). Run without a shell, and only when something
+        changed; not in check mode.
+      - When it fails, every path this run changed is put back as it was (content, owner and
+        mode; what it created is removed) and the task fails with the command's output and the
+        paths in C(restored). The O(absent) paths are removed only after the test passed.
+    type: str
 attributes:
   check_mode:
     description: Reports what would change and changes nothing.
@@ -132,6 +148,8 @@ attributes:
     description: Shows each file's content before and after, and owner, group and mode where they change.
     support: full
 notes:
+  - O(test) makes the set one transaction, the way a web server's configuration is changed.
+    Without it, a failure part way leaves the entries before it applied.
   - A path that exists with another type (a directory where a file is asked for) fails the
     task; nothing is replaced by something of another kind.
 seealso:
@@ -177,6 +195,12 @@ changed_paths:
   type: list
   elements: str
   sample: [/var/backups/golive, /etc/golive/backup/shop.env]
+restored:
+  description: The paths put back as they were because the O(test) failed (the task fails).
+  returned: when the test failed
+  type: list
+  elements: str
+  sample: [/etc/nginx/conf.d/golive-shop.conf]
 """
 
 from ansible.module_utils.basic import AnsibleModule

@@ -265,3 +265,59 @@ def test_settings_need_the_file_and_check_mode_writes_nothing(run_module, tmp_pa
     assert result["changed_paths"] == [str(tmp_path / "daemon.conf")]
     assert [(d["before"], d["after"]) for d in result["diff"]] == [("A=0\n", "A=1\n")]
     assert (tmp_path / "daemon.conf").read_text() == "A=0\n"
+
+
+def test_a_set_that_fails_its_test_is_put_back_whole(run_module, tmp_path):
+    """The nginx role's transaction: write every file, test them together, or put everything back."""
+    conf = tmp_path / "conf.d"
+    conf.mkdir()
+    (conf / "site.conf").write_text("old site\n")
+    (conf / "site.conf").chmod(0o640)
+    (conf / "headers.conf").write_text("same\n")
+    check = "python3 -c 'import pathlib, sys; sys.exit(\"broken\" in pathlib.Path(sys.argv[1]).read_text())' " + str(
+        conf / "site.conf"
+    )
+    args = {
+        "directories": [{"path": str(tmp_path / "snippets" / "tls"), "mode": "0755"}],
+        "files": [
+            {"path": str(conf / "site.conf"), "content": "broken site\n", "mode": "0644"},
+            {"path": str(conf / "headers.conf"), "content": "same\n"},
+            {"path": str(tmp_path / "snippets" / "tls" / "params.conf"), "content": "new\n"},
+        ],
+        "test": check,
+    }
+
+    refused, _table = run_module(file_set.main, args, real_commands=True)
+    assert refused["failed"] is True and refused["rc"] == 1
+    assert "what this run changed is back as it was" in refused["msg"]
+    assert refused["restored"] == [
+        str(tmp_path / "snippets"),
+        str(tmp_path / "snippets" / "tls"),
+        str(conf / "site.conf"),
+        str(tmp_path / "snippets" / "tls" / "params.conf"),
+    ]
+    assert (conf / "site.conf").read_text() == "old site\n" and mode_of(conf / "site.conf") == "0o640"
+    assert sorted(os.listdir(tmp_path)) == ["conf.d"], "the directories this run made are gone again"
+    assert sorted(os.listdir(conf)) == ["headers.conf", "site.conf"], "no temporary file is left"
+
+    args["files"][0]["content"] = "good site\n"
+    accepted, _table = run_module(file_set.main, args, real_commands=True)
+    assert accepted["changed"] is True and (conf / "site.conf").read_text() == "good site\n"
+    # nothing changes: the test is not run (a failing one would fail the task)
+    again, _table = run_module(file_set.main, {**args, "test": "false"}, real_commands=True)
+    assert again == {"changed": False, "changed_paths": [], "failed": False}
+
+
+def test_a_file_without_force_is_written_only_while_it_does_not_exist(run_module, tmp_path):
+    kept = tmp_path / "upstream.conf"
+    kept.write_text("server 127.0.0.1:8001;\n")
+    args = {
+        "files": [
+            {"path": str(kept), "content": "placeholder\n", "force": False},
+            {"path": str(tmp_path / "new.conf"), "content": "placeholder\n", "force": False},
+        ]
+    }
+    result, _table = run_module(file_set.main, args)
+    assert result["changed_paths"] == [str(tmp_path / "new.conf")]
+    assert kept.read_text() == "server 127.0.0.1:8001;\n"
+    assert (tmp_path / "new.conf").read_text() == "placeholder\n"
