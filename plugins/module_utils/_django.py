@@ -338,6 +338,7 @@ def migrate(module: t.Any) -> dict[str, t.Any]:
         "applied": [],
         "backward_compatible": plan_backward_compatible(plan),
         "rollback_target": rollback_target(before),
+        "schema": rollback_target(before),
     }
     if module._diff:
         result["diff"] = migration_diff(before)
@@ -356,6 +357,7 @@ def migrate(module: t.Any) -> dict[str, t.Any]:
             rollback_target=result["rollback_target"],
         )
     result["applied"] = plan
+    result["schema"] = rollback_target(after)
     return result
 
 

@@ -147,6 +147,16 @@ rollback_target:
   type: list
   elements: str
   sample: ["admin:0003_logentry_add_action_flag_choices", "orders:0001_initial"]
+schema:
+  description:
+    - The state of the database at the end of this run, in the shape of RV(rollback_target) - read
+      again after the plan was applied, and the same as RV(rollback_target) when nothing was applied
+      (an empty plan, or check mode).
+    - What a later run passes as O(target) to return to the state this run left.
+  returned: success
+  type: list
+  elements: str
+  sample: ["admin:0003_logentry_add_action_flag_choices", "orders:0002_order_note"]
 """
 
 from ansible.module_utils.basic import AnsibleModule
