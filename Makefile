@@ -18,7 +18,7 @@ include mk/*.mk
 
 .PHONY: help venv lock collection-link engine images registry rig sandbox secrets \
         demo demo-verify demo-awx demo-release demo-rollback demo-clean lint lint-yaml lint-ansible test static molecule \
-        test-preflight test-layouts test-layouts-live test-multihost test-collection test-awx test-hardening test-nginx test-fleet test-docker test-acme engine-scenarios molecule-rig molecule-scenario \
+        test-preflight test-layouts test-layouts-live test-multihost hardened-images test-collection test-awx test-hardening test-nginx test-fleet test-docker test-acme engine-scenarios molecule-rig molecule-scenario \
         background-checks
 
 help:
@@ -118,7 +118,7 @@ lint-ansible: venv
 
 lint: lint-python lint-yaml lint-ansible
 
-# The host scenarios never meet (own host names and addresses), and most of their time
+# The host scenarios never meet (own host names and addresses), and much of their time
 # is spent waiting (bans, timers, retries, package installs, ACME validations): they run
 # at most three at a time (the sub-make below shares this make's job slots). The default
 # scenario is the longest, so its rig is built first, alone (on a cold machine that is
@@ -134,9 +134,12 @@ test:
 # The rest of make test, beside the default scenario and in the job slots it leaves: its
 # processes at niceness 10 and the hosts it starts at a quarter of the default CPU weight
 # (GOLIVE_HOST_CPU_SHARES, read by tests/rig/host.sh), so on a busy machine the longest
-# scenario keeps its pace and these take the time it leaves idle.
+# scenario keeps its pace and these take the time it leaves idle. The five layouts' go-lives
+# come first: after the default scenario they are the longest, and the most CPU-bound, so
+# they run beside the hardening scenario (mostly waiting for bans and timers) and never
+# at the run's tail.
 background-checks:
-	GOLIVE_HOST_CPU_SHARES=256 nice -n 10 $(MAKE) test-hardening engine-scenarios test-nginx static
+	GOLIVE_HOST_CPU_SHARES=256 nice -n 10 $(MAKE) test-layouts-live test-hardening test-fleet engine-scenarios test-nginx static
 
 STAMP = @echo "make test: $@ $(1) at $$(date -u +%H:%M:%S)"
 
@@ -196,23 +199,29 @@ molecule-scenario:
 
 # A fleet (Molecule): a load balancer, two web hosts, a worker host with the one beat and a
 # managed PostgreSQL and Redis; golive.yml, then a rolling release under load through the
-# load balancer. Not yet part of make test: beside the other scenarios on two cores it
-# pushed make test well past its 50 minutes (19 minutes alone).
-test-fleet: venv rig secrets
+# load balancer. Its app hosts start already hardened (hardened-images).
+test-fleet: venv rig secrets hardened-images
 	$(call STAMP,starts)
 	cd $(CURDIR) && $(BIN)/molecule test -s fleet
 	$(call STAMP,ends)
 
 # Each runbook layout's example inventory (inventories/examples/) taken live by golive.yml on
-# a fresh rig host of its own, all five at once, with stand-in apps shaped like each runbook's
-# (pushed to the rig registry here; RotaCC's is built from its source by build.yml).
-test-layouts-live: venv rig mailrelay
+# a fresh rig host of its own (started already hardened), all five at once, with stand-in apps
+# shaped like each runbook's (pushed to the rig registry here; RotaCC's is built from its
+# source by build.yml).
+test-layouts-live: venv rig mailrelay hardened-images
 	$(call STAMP,starts)
 	$(RIG)/registry.sh push opensesa/web:1.0.0 construbot/django:1.0.0 azionelab/backend:1.0.0
 	cd $(CURDIR) && $(BIN)/pytest -v -s --durations=10 tests/integration/test_layouts_live.py
 	$(call STAMP,ends)
 
-# The scenarios with many hosts, which make test cannot hold on two cores (README, "make test").
+# Sandbox hosts already through harden.yml (golive-rig/hardened:12 and :13), cached by a
+# hash of their recipe: the fleet's app hosts and the layouts' hosts start from them, as
+# servers hardened before the go-live (tests/rig/hardened.sh).
+hardened-images: venv images
+	$(RIG)/hardened.sh 12 13
+
+# The scenarios with many hosts (both are in make test too), one after the other.
 test-multihost: venv molecule-rig
 	$(MAKE) test-fleet test-layouts-live
 

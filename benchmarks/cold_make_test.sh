@@ -3,7 +3,8 @@
 # DESTRUCTIVE for this machine's Docker state: removes every container, volume and image,
 # the docker.io/containerd/runc/debootstrap packages, /var/lib/docker, the docker bridges
 # and the iptables rules, as a fresh build machine has none of them. Then it runs
-# `make test` in a fresh clone of HEAD and writes benchmarks/results/cold_make_test-*.json.
+# `make test` in a fresh clone of HEAD (through benchmarks/cpu_budget.py, whose tables it
+# copies here) and writes benchmarks/results/cold_make_test-*.json.
 #   benchmarks/cold_make_test.sh --yes-wipe-docker
 set -uo pipefail
 [ "${1:-}" = --yes-wipe-docker ] || { sed -n '2,7p' "$0"; exit 2; }
@@ -28,15 +29,17 @@ apt-get clean
 rm -rf /var/lib/docker /var/lib/containerd /run/docker /var/run/docker.sock "$HOME/.docker/cli-plugins" \
   "$HOME/.ansible/test" /tmp/golive-stack-sanity "$HOME/.cache/pip"
 
+mkdir -p "$results"
 git clone -q "$top" "$work/main"
 cd "$work/main" || exit 1
 commit=$(git rev-parse --short HEAD)
 start=$(date +%s)
-make test >"$work/make-test.log" 2>&1
+# through the CPU budget (benchmarks/cpu_budget.py: make test, and where its CPU time went)
+python3 benchmarks/cpu_budget.py test >"$work/make-test.log" 2>&1
 rc=$?
+cp benchmarks/results/cpu_budget-* "$results/" 2>/dev/null || true  # none if it failed at once
 seconds=$(( $(date +%s) - start ))
 
-mkdir -p "$results"
 out="$results/cold_make_test-$(date -u +%Y%m%dT%H%M%SZ).json"
 printf '{"commit": "%s", "exit": %s, "seconds": %s, "log": "%s"}\n' "$commit" "$rc" "$seconds" "$work/make-test.log" >"$out"
 printf '%-10s %-6s %-10s %s\n' commit exit seconds log

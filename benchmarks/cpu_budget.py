@@ -49,6 +49,7 @@ PARTS = [
     (r"^golive-acme\d+$", "acme scenario"),
     (r"^fleet-", "fleet scenario"),
     (r"^layout-", "layouts live"),
+    (r"^golive-prep\d+$", "hardened images"),
     (r"^golive-sandbox$", "make demo's sandbox"),
     (r"^golive-(registry|mailrelay|offsite|docker-repo|pebble)$", "rig services"),
     (r"^golive-(djt|sht|site|it|extdb|full|probe|loadgen)", "engine-side tests"),

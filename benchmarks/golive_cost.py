@@ -1,10 +1,12 @@
 """What one go-live costs: CPU time on the host and on the controller, for one or more revisions.
 
-Usage: .venv/bin/python benchmarks/golive_cost.py [REV ...]   (default: HEAD)
-       (or `make bench-golive REVS='4306d42 HEAD'`)
+Usage: .venv/bin/python benchmarks/golive_cost.py [REV[@IMAGE] ...]   (default: HEAD)
+       (or `make bench-golive REVS='4306d42 HEAD'`, `make bench-golive REVS='HEAD HEAD@hardened'`)
 
 For each revision, in a temporary worktree of this checkout (this checkout's venv and rig
-state, its own collection link), on a fresh sandbox host (`tests/rig/host.sh`, Debian 12):
+state, its own collection link), on a fresh sandbox host (`tests/rig/host.sh`, Debian 12; IMAGE
+`host`, a bare server, unless `@hardened` asks for one already through harden.yml, as the
+multi-host tests start theirs; that image is made by this checkout's roles, whatever REV is):
 `golive.yml` of the demo app (the go-live), then `golive.yml` again (the re-run that changes
 nothing). For each run it records the wall time, the CPU time of the host container's cgroup
 (the app containers that the host's own engine runs are not in it on cgroup v1), the CPU time
@@ -98,25 +100,26 @@ def worktree(rev: str, tree: Path) -> None:
 
 
 def main() -> int:
-    revs = sys.argv[1:] or ["HEAD"]
+    specs = sys.argv[1:] or ["HEAD"]
     RESULTS.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     reference = cpu_budget.speed_reference()
     print(f"speed reference {reference} s", flush=True)
     rows, failed = [], False
     with tempfile.TemporaryDirectory(prefix="golive-cost-") as parent:
-        for rev in revs:
+        for spec in specs:
+            rev, image = spec.rsplit("@", 1) if spec.endswith(("@host", "@hardened")) else (spec, "host")
             commit = subprocess.run(
                 ["git", "rev-parse", "--short", rev], cwd=TOP, capture_output=True, text=True, check=True
             ).stdout.strip()
-            tree = Path(parent) / rev.replace("/", "_")
+            tree = Path(parent) / spec.replace("/", "_")
             try:
                 subprocess.run([str(TOP / "tests/rig/host.sh"), "down", HOST], cwd=TOP, check=True, capture_output=True)
-                subprocess.run([str(TOP / "tests/rig/host.sh"), "up", HOST, ADDRESS, "12"], cwd=TOP, check=True)
+                subprocess.run([str(TOP / "tests/rig/host.sh"), "up", HOST, ADDRESS, "12", image], cwd=TOP, check=True)
                 worktree(rev, tree)  # after the host: its pinned host key comes along
                 for run in ("go-live", "re-run"):
-                    result = playbook(tree, RESULTS / f"golive_cost-{stamp}-{commit}-{run}.log")
-                    rows.append({"rev": rev, "commit": commit, "run": run, **result})
+                    result = playbook(tree, RESULTS / f"golive_cost-{stamp}-{commit}-{image}-{run}.log")
+                    rows.append({"rev": rev, "commit": commit, "image": image, "run": run, **result})
                     print(json.dumps(rows[-1]), flush=True)
                     if result["rc"] != 0:
                         failed = True
@@ -130,11 +133,11 @@ def main() -> int:
     lines = [
         f"golive.yml of the demo app on a fresh Debian 12 sandbox host; speed reference {reference} s",
         "",
-        "| revision | run | wall s | host CPU-s | controller CPU-s | ok | changed | skipped | rc |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|",
+        "| revision | host image | run | wall s | host CPU-s | controller CPU-s | ok | changed | skipped | rc |",
+        "|---|---|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     lines += [
-        f"| {row['commit']} | {row['run']} | {row['wall_seconds']} | {row['host_cpu_seconds']} | "
+        f"| {row['commit']} | {row['image']} | {row['run']} | {row['wall_seconds']} | {row['host_cpu_seconds']} | "
         f"{row['controller_cpu_seconds']} | {row['ok']} | {row['changed']} | {row['skipped']} | {row['rc']} |"
         for row in rows
     ]

@@ -19,5 +19,5 @@ bench-cpu: venv ## CPU time of make GOALS (default: test) by part: each scenario
 	$(BIN)/python benchmarks/cpu_budget.py $(or $(GOALS),test)
 
 .PHONY: bench-golive
-bench-golive: sandbox ## CPU time of one go-live and its re-run, on the host and on the controller, for each of REVS (default HEAD)
+bench-golive: sandbox $(if $(findstring @hardened,$(REVS)),hardened-images) ## CPU time of one go-live and its re-run, on the host and on the controller, for each of REVS (default HEAD; REV@hardened on a host already through harden.yml)
 	$(BIN)/python benchmarks/golive_cost.py $(or $(REVS),HEAD)

@@ -1,8 +1,12 @@
 """Each runbook layout's example inventory (inventories/examples/) taken live, and verified.
 
-Every layout gets a fresh rig host of its own (Debian 12 or 13, as a bare cloud server) and
-its example inventory as it is in the repository, with two files added beside it the way an
-operator adds them:
+Every layout gets a fresh rig host of its own (Debian 12 or 13), started from the rig's
+hardened image (tests/rig/hardened.sh): a server an infra team took through harden.yml before
+the app's go-live, on the sandbox's settings. golive.yml re-runs the hardening on it with the
+layout's own settings and takes the app live; a go-live from a bare server is the default
+scenario's, and the hardening from bare the hardening scenario's. Each layout gets its example
+inventory as it is in the repository, with two files added beside it the way an operator adds
+them:
 - group_vars/golive/vault.yml: the vault, filled in with strong values;
 - group_vars/golive/zz_rig.yml: what differs on the rig from the example's production
   (RIG below: how Ansible logs in, the rig's gateway trusted by ufw and fail2ban, a
@@ -168,7 +172,7 @@ def live(tmp_path_factory) -> dict:
     work = Path(os.environ.setdefault("GOLIVE_LAYOUTS_WORK", str(tmp_path_factory.mktemp("layouts"))))
     for layout, (name, address, debian) in HOSTS.items():
         sh(str(RIG / "host.sh"), "down", name)
-        sh(str(RIG / "host.sh"), "up", name, address, str(debian))
+        sh(str(RIG / "host.sh"), "up", name, address, str(debian), "hardened")
         on(layout, f"install -D -m 0644 /dev/null {MAIL_CA}")
         subprocess.run(
             ["docker", "exec", "-i", name, "sh", "-c", f"cat > {MAIL_CA}"],

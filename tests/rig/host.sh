@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Sandbox hosts: containers that boot systemd, reached over SSH as the deploy user.
-#   host.sh up NAME IP [DEBIAN_VERSION]   start (or reuse) a host; prints nothing else
+#   host.sh up NAME IP [DEBIAN_VERSION [IMAGE]]   start (or reuse) a host; prints nothing else
+#     IMAGE: host (default), a bare server; hardened, one already through harden.yml
+#     (golive-rig/hardened, made by tests/rig/hardened.sh)
 #   host.sh down NAME...                  remove hosts and their anonymous volumes
 # GOLIVE_HOST_CPU_SHARES (optional) gives a new host that CPU weight (docker run
 # --cpu-shares, 1024 by default): make test starts the hosts of the scenarios beside the
@@ -21,9 +23,10 @@ ensure_key() {
 }
 
 up() {
-  local name=$1 ip=$2 ver=${3:-12} image id state
-  image="golive-rig/host:$ver"
-  id=$(docker image inspect -f '{{.Id}}' "$image" 2>/dev/null) || die "$image missing: run tests/rig/images.sh $ver"
+  local name=$1 ip=$2 ver=${3:-12} kind=${4:-host} image id state
+  case "$kind" in host|hardened) ;; *) die "host.sh: no host image $kind (host or hardened)";; esac
+  image="golive-rig/$kind:$ver"
+  id=$(docker image inspect -f '{{.Id}}' "$image" 2>/dev/null) || die "$image missing: run tests/rig/${kind/host/images}.sh $ver"
   ensure_key; ensure_network
   state=$(docker inspect -f '{{.State.Status}} {{.Image}}' "$name" 2>/dev/null || true)  # empty: no such host yet
   if [ -n "$state" ] && [ "${state#* }" != "$id" ]; then
@@ -75,7 +78,7 @@ down() {
 
 cmd=${1:-}; shift || true
 case "$cmd" in
-  up) [ $# -ge 2 ] || die "usage: host.sh up NAME IP [12|13]"; up "$@" ;;
+  up) [ $# -ge 2 ] || die "usage: host.sh up NAME IP [12|13 [host|hardened]]"; up "$@" ;;
   down) down "$@" ;;
-  *) die "usage: host.sh up NAME IP [12|13] | down NAME..." ;;
+  *) die "usage: host.sh up NAME IP [12|13 [host|hardened]] | down NAME..." ;;
 esac
