@@ -37,7 +37,9 @@ start=$(date +%s)
 # through the CPU budget (benchmarks/cpu_budget.py: make test, and where its CPU time went)
 python3 benchmarks/cpu_budget.py test >"$work/make-test.log" 2>&1
 rc=$?
-cp benchmarks/results/cpu_budget-* "$results/" 2>/dev/null || true  # none if it failed at once
+for table in benchmarks/results/cpu_budget-*; do  # none when make failed before the budget wrote them
+  [ ! -e "$table" ] || cp "$table" "$results/"
+done
 seconds=$(( $(date +%s) - start ))
 
 out="$results/cold_make_test-$(date -u +%Y%m%dT%H%M%SZ).json"
